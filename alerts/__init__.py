@@ -1,0 +1,1 @@
+"""Flood warnings: feeds, parsing, lifecycle, matching and Thai rendering (no Telegram here)."""

@@ -1,0 +1,179 @@
+"""The one `Warning` model every feed maps into, and the `City` it is matched against.
+
+Field names follow CAP 1.2 (OASIS), snake_cased. Dates are timezone-aware and Gregorian:
+parsers convert Buddhist-era years and zone-less local times before building a `Warning`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Status(StrEnum):
+    ACTUAL = "Actual"
+    EXERCISE = "Exercise"
+    SYSTEM = "System"
+    TEST = "Test"
+    DRAFT = "Draft"
+
+
+class MsgType(StrEnum):
+    ALERT = "Alert"
+    UPDATE = "Update"
+    CANCEL = "Cancel"
+    ACK = "Ack"
+    ERROR = "Error"
+
+
+class Severity(StrEnum):
+    EXTREME = "Extreme"
+    SEVERE = "Severe"
+    MODERATE = "Moderate"
+    MINOR = "Minor"
+    UNKNOWN = "Unknown"
+
+    @property
+    def rank(self) -> int:
+        """4 for Extreme down to 0 for Unknown, for floors and priorities."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.EXTREME: 4,
+    Severity.SEVERE: 3,
+    Severity.MODERATE: 2,
+    Severity.MINOR: 1,
+    Severity.UNKNOWN: 0,
+}
+
+
+class Urgency(StrEnum):
+    IMMEDIATE = "Immediate"
+    EXPECTED = "Expected"
+    FUTURE = "Future"
+    PAST = "Past"
+    UNKNOWN = "Unknown"
+
+
+class Certainty(StrEnum):
+    OBSERVED = "Observed"
+    LIKELY = "Likely"
+    POSSIBLE = "Possible"
+    UNLIKELY = "Unlikely"
+    UNKNOWN = "Unknown"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Geocode(_Frozen):
+    """A CAP `<geocode>`: `name` is the valueName (`ISO3166-2`, `TH-TAMBON`...)."""
+
+    name: str
+    value: str
+
+
+class Circle(_Frozen):
+    lat: float
+    lon: float
+    radius_km: float
+
+
+class Area(_Frozen):
+    """A CAP `<area>`. Polygons are rings of (lat, lon) pairs, already in that order."""
+
+    desc: str = ""
+    polygons: tuple[tuple[tuple[float, float], ...], ...] = ()
+    circles: tuple[Circle, ...] = ()
+    geocodes: tuple[Geocode, ...] = ()
+
+
+class Reference(_Frozen):
+    """One entry of CAP `<references>`: `sender,identifier,sent`."""
+
+    sender: str
+    identifier: str
+    sent: datetime | None = None
+
+
+class Warning(_Frozen):  # noqa: A001 - the design names it so; it lives in its own namespace
+    """One message from one feed: a CAP alert, a TMD news item or a ThaiWater station row."""
+
+    feed: str
+    sender: str
+    identifier: str
+    sent: datetime
+    status: Status = Status.ACTUAL
+    msg_type: MsgType = MsgType.ALERT
+    references: tuple[Reference, ...] = ()
+    language: str = "th-TH"
+    event: str
+    category: tuple[str, ...] = ()
+    urgency: Urgency = Urgency.UNKNOWN
+    severity: Severity = Severity.UNKNOWN
+    certainty: Certainty = Certainty.UNKNOWN
+    response_type: tuple[str, ...] = ()
+    effective: datetime | None = None
+    onset: datetime | None = None
+    expires: datetime | None = None
+    sender_name: str = ""
+    headline: str = ""
+    description: str = ""
+    instruction: str = ""
+    web: str = ""
+    areas: tuple[Area, ...] = ()
+    # CAP <parameter> pairs; ThaiWater rows carry river, station and percent of bank here.
+    parameters: tuple[tuple[str, str], ...] = ()
+
+    @field_validator("sent", "effective", "onset", "expires")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("datetime must carry a timezone offset")
+        return value
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The lifecycle key: (sender, identifier)."""
+        return (self.sender, self.identifier)
+
+    @property
+    def version(self) -> str:
+        """A short hash of the content, so a re-fetch that changed nothing is recognised."""
+        payload = self.model_dump(mode="json", exclude={"feed"})
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode())
+        return digest.hexdigest()[:16]
+
+    @property
+    def is_all_clear(self) -> bool:
+        """CAP says a threat is over by responseType AllClear or urgency Past."""
+        return "AllClear" in self.response_type or self.urgency is Urgency.PAST
+
+    def parameter(self, name: str) -> str | None:
+        """The value of a CAP parameter, or None."""
+        return next((v for k, v in self.parameters if k == name), None)
+
+
+class City(_Frozen):
+    """A city as matching and rendering see it (built by `bot` from the settings)."""
+
+    id: str
+    name_th: str
+    province_code: str
+    tambon_code: str
+    lat: float
+    lon: float
+    min_severity: Severity = Severity.MODERATE
+    # GeoJSON boundary text, if the operator configured one (bot reads the file).
+    boundary_geojson: str | None = Field(default=None, repr=False)
+
+    @property
+    def district_code(self) -> str:
+        """The four-digit amphoe code: the first four digits of the tambon code."""
+        return self.tambon_code[:4]

@@ -1,0 +1,1 @@
+"""The Telegram bot, the scheduler, the CLI: the only package that joins alerts and subscribers."""

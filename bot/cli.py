@@ -1,0 +1,103 @@
+"""The `floodbot` command: a thin layer that loads settings, calls one function and prints.
+
+Exit status: 0 done; 1 a runtime failure; 2 bad usage or config (decided in `main` only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from bot.settings import ConfigError, Settings, load_settings
+from subscribers.db import StoreError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+log = logging.getLogger("floodbot")
+
+
+class UsageError(Exception):
+    """The command line asks for something that cannot be done (exit 2)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    """Create or migrate the database, sync cities, print city-id, invite code and link per city."""
+    from bot.setup import init_store
+
+    for row in init_store(settings, _now()):
+        print(f"{row.city_id}\t{row.code}\t{row.link}")
+    return EXIT_OK
+
+
+def _not_built(issue: int) -> Callable[[argparse.Namespace, Settings], int]:
+    def command(args: argparse.Namespace, settings: Settings) -> int:
+        raise UsageError(f"{args.command}: not built yet (tracked in issue #{issue})")
+
+    return command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, every command with --help and --config."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", metavar="PATH", help="TOML config file (default: $FLOODBOT_CONFIG, else ./config.toml)"
+    )
+    parser = argparse.ArgumentParser(
+        prog="floodbot",
+        description="Flood early warnings for community leaders, delivered by Telegram.",
+        parents=[common],
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, handler: Callable[[argparse.Namespace, Settings], int], help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help, parents=[common])
+        sub.set_defaults(handler=handler)
+        return sub
+
+    add("init", cmd_init, "create or migrate the database, sync cities, print an invite per city")
+    add("run", _not_built(6), "run the bot, the poller and the delivery worker until stopped")
+    poll = add("poll", _not_built(3), "poll the feeds")
+    poll.add_argument("--once", action="store_true", help="run one poll cycle and exit")
+    poll.add_argument("--dry-run", action="store_true", help="write nothing")
+    poll.add_argument("--json", action="store_true", help="print one JSON object per warning")
+    poll.add_argument("--now", metavar="T", help="evaluate at this ISO 8601 time instead of the clock")
+    add("demo", _not_built(6), "the whole flow offline on bundled sample feeds, no token needed")
+    invite = add("invite", _not_built(7), "make a new invite code and link for a city")
+    invite.add_argument("city", metavar="CITY", help="city id, e.g. bo-yang")
+    add("broadcast", _not_built(7), "send a notice to leaders")
+    add("export", _not_built(7), "export reports, deliveries, drills or the audit log")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 on bad usage, with argparse's message
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(args.config)
+        logging.getLogger().setLevel(settings.log_level)
+        return args.handler(args, settings)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"floodbot: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"floodbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:
+        print(f"floodbot: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

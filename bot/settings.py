@@ -1,0 +1,300 @@
+"""Settings: one TOML file, overridden by `FLOODBOT_*` environment variables.
+
+`load_settings(path)` is the only code that reads the file or the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from alerts.model import City, Severity
+
+DEFAULT_CONFIG = Path("config.toml")
+ENV_CONFIG = "FLOODBOT_CONFIG"
+FEED_KINDS = ("cap", "tmd-warning-news", "thaiwater-waterlevel")
+
+# A generous box around Thailand (Satun's islands to Mae Sai, the Andaman to Ubon).
+THAI_LAT = (5.5, 20.6)
+THAI_LON = (97.3, 105.7)
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
+def _check_slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError("must be lowercase letters, digits and single hyphens, e.g. 'bo-yang'")
+    return value
+
+
+class TelegramSettings(_Section):
+    token: SecretStr | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    # The bot's @username, without @: invite links are https://t.me/<bot_username>?start=<code>.
+    bot_username: str = "floodbot"
+    admin_ids: list[int] = Field(default_factory=list)
+    admin_chat_id: int | None = None
+
+    _url = field_validator("base_url", "base_file_url")(_check_url)
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        value = value.removeprefix("@")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", value):
+            raise ValueError("must be a Telegram username: 4-32 letters, digits or _")
+        return value
+
+
+class PollingSettings(_Section):
+    interval_seconds: int = Field(default=300, ge=30)
+    timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    max_bytes: int = Field(default=5_000_000, ge=10_000)
+    # A feed is unhealthy after this many failures in a row.
+    max_failures: int = Field(default=3, ge=1)
+
+
+class FeedSettings(_Section):
+    name: str
+    kind: Literal["cap", "tmd-warning-news", "thaiwater-waterlevel"]
+    url: str
+    key: SecretStr | None = None
+    enabled: bool = True
+    # Unhealthy when the content has not changed for this long (0 = never stale).
+    stale_after_minutes: int = Field(default=0, ge=0)
+
+    _name = field_validator("name")(_check_slug)
+    _url = field_validator("url")(_check_url)
+
+
+class CitySettings(_Section):
+    id: str
+    name_th: str = Field(min_length=1)
+    province_code: str
+    tambon_code: str
+    lat: float
+    lon: float
+    boundary: Path | None = None
+    min_severity: Severity = Severity.MODERATE
+
+    _id = field_validator("id")(_check_slug)
+
+    @field_validator("province_code")
+    @classmethod
+    def _province(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{2}", value):
+            raise ValueError("must be two digits, e.g. '90' for Songkhla")
+        return value
+
+    @field_validator("tambon_code")
+    @classmethod
+    def _tambon(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{6}", value):
+            raise ValueError("must be six digits, e.g. '900101'")
+        return value
+
+    @field_validator("lat")
+    @classmethod
+    def _lat(cls, value: float) -> float:
+        if not THAI_LAT[0] <= value <= THAI_LAT[1]:
+            raise ValueError(f"must be inside Thailand ({THAI_LAT[0]} to {THAI_LAT[1]})")
+        return value
+
+    @field_validator("lon")
+    @classmethod
+    def _lon(cls, value: float) -> float:
+        if not THAI_LON[0] <= value <= THAI_LON[1]:
+            raise ValueError(f"must be inside Thailand ({THAI_LON[0]} to {THAI_LON[1]})")
+        return value
+
+    @model_validator(mode="after")
+    def _tambon_in_province(self) -> CitySettings:
+        if not self.tambon_code.startswith(self.province_code):
+            raise ValueError(
+                f"tambon_code {self.tambon_code} must start with province_code {self.province_code}"
+            )
+        return self
+
+    def to_city(self) -> City:
+        """The `alerts` view of this city (boundary text read from its file)."""
+        boundary = self.boundary.read_text(encoding="utf-8") if self.boundary else None
+        return City(
+            id=self.id,
+            name_th=self.name_th,
+            province_code=self.province_code,
+            tambon_code=self.tambon_code,
+            lat=self.lat,
+            lon=self.lon,
+            min_severity=self.min_severity,
+            boundary_geojson=boundary,
+        )
+
+
+class InviteSettings(_Section):
+    valid_days: int = Field(default=30, ge=1, le=365)
+    max_uses: int = Field(default=40, ge=1)
+
+
+class DeliverySettings(_Section):
+    rate_per_second: float = Field(default=30.0, gt=0)
+    per_chat_interval_seconds: float = Field(default=1.0, ge=0)
+    max_attempts: int = Field(default=6, ge=1)
+    remind_after_minutes: int = Field(default=15, ge=1)
+    escalate_after_minutes: int = Field(default=30, ge=1)
+
+
+class Settings(BaseSettings):
+    """Everything floodbot reads from config.toml and the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FLOODBOT_", env_nested_delimiter="__", extra="forbid", nested_model_default_partial_update=True
+    )
+
+    database: Path = Path("floodbot.db")
+    timezone: str = "Asia/Bangkok"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    polling: PollingSettings = Field(default_factory=PollingSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    invites: InviteSettings = Field(default_factory=InviteSettings)
+    feeds: list[FeedSettings] = Field(default_factory=list)
+    cities: list[CitySettings] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}, e.g. 'Asia/Bangkok'") from None
+        return value
+
+    @field_validator("feeds")
+    @classmethod
+    def _unique_feeds(cls, feeds: list[FeedSettings]) -> list[FeedSettings]:
+        _no_duplicates([f.name for f in feeds], "feed name")
+        return feeds
+
+    @field_validator("cities")
+    @classmethod
+    def _unique_cities(cls, cities: list[CitySettings]) -> list[CitySettings]:
+        _no_duplicates([c.id for c in cities], "city id")
+        return cities
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured timezone."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file arrives as init data; the environment overrides it.
+        return (env_settings, init_settings)
+
+
+def _no_duplicates(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"duplicate {what} {value!r}")
+        seen.add(value)
+
+
+def config_path(path: Path | str | None) -> Path:
+    """Where the config is: the given path, else $FLOODBOT_CONFIG, else ./config.toml."""
+    if path:
+        return Path(path)
+    if os.environ.get(ENV_CONFIG):
+        return Path(os.environ[ENV_CONFIG])
+    return DEFAULT_CONFIG
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read and validate the config file and the environment, or raise `ConfigError`."""
+    where = config_path(path)
+    try:
+        data: dict[str, Any] = tomllib.loads(where.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        how = "--config" if path else (f"${ENV_CONFIG}" if os.environ.get(ENV_CONFIG) else "the default")
+        raise ConfigError(
+            [f"config: no file at {where.resolve()} (from {how}); copy config.example.toml there or pass --config"]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"config: cannot read {where}: {exc}"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"config: {where} is not valid TOML: {exc}"]) from None
+    # FLOODBOT_CONFIG names the file, it is not a setting.
+    saved = os.environ.pop(ENV_CONFIG, None)
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError([_problem(err) for err in exc.errors()]) from None
+    finally:
+        if saved is not None:
+            os.environ[ENV_CONFIG] = saved
+    return _resolve_paths(settings, where.parent)
+
+
+def _resolve_paths(settings: Settings, base: Path) -> Settings:
+    """Relative paths in the file are relative to the file, so systemd and cron agree."""
+    database = settings.database if settings.database.is_absolute() else base / settings.database
+    cities = [
+        c.model_copy(update={"boundary": base / c.boundary})
+        if c.boundary and not c.boundary.is_absolute()
+        else c
+        for c in settings.cities
+    ]
+    problems = [
+        f"cities[{i}].boundary: no file at {c.boundary}"
+        for i, c in enumerate(cities)
+        if c.boundary and not c.boundary.is_file()
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return settings.model_copy(update={"database": database, "cities": cities})
+
+
+def _problem(error: Any) -> str:
+    """One line: the key as `cities[2].province_code`, then what is wrong."""
+    key = ""
+    for part in error["loc"]:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling against config.example.toml)"
+    return f"{key or 'config'}: {message}"

@@ -1,0 +1,1 @@
+"""The SQLite store: cities, leaders, invites, warnings, outbox, reports, feed health, audit."""

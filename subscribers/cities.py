@@ -1,0 +1,46 @@
+"""Cities in the store, kept in step with the config."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from sqlite_utils import Database
+
+from subscribers.timeutil import to_db
+
+
+class CityLike(Protocol):
+    id: str
+    name_th: str
+    province_code: str
+    tambon_code: str
+    lat: float
+    lon: float
+
+    @property
+    def min_severity(self) -> str: ...
+
+
+def sync_cities(db: Database, cities: list[CityLike], now: datetime) -> None:
+    """Insert or update every configured city; cities no longer configured are kept (leaders point at them)."""
+    with db.atomic():
+        for city in cities:
+            db["cities"].upsert(
+                {
+                    "id": city.id,
+                    "name_th": city.name_th,
+                    "province_code": city.province_code,
+                    "tambon_code": city.tambon_code,
+                    "lat": city.lat,
+                    "lon": city.lon,
+                    "min_severity": str(city.min_severity),
+                    "updated_at": to_db(now),
+                },
+                pk="id",
+            )
+
+
+def city_ids(db: Database) -> list[str]:
+    """All city ids in the store, sorted."""
+    return [row["id"] for row in db.query("select id from cities order by id")]

@@ -1,0 +1,206 @@
+"""Schema migrations: one function per change, applied in order, never edited once released.
+
+Times are stored as ISO 8601 text in UTC (`2025-02-25T10:13:00+00:00`), so they sort as text.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("floodbot")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["cities"].create(
+        {
+            "id": str,
+            "name_th": str,
+            "province_code": str,
+            "tambon_code": str,
+            "lat": float,
+            "lon": float,
+            "min_severity": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"name_th", "province_code", "tambon_code", "lat", "lon"},
+        if_not_exists=True,
+    )
+    db["leaders"].create(
+        {
+            "chat_id": int,
+            "name": str,
+            "city_id": str,
+            "livelihood": str,
+            "role": str,
+            "active": int,
+            "minor_opt_in": int,
+            "joined_at": str,
+            "updated_at": str,
+            "inactive_reason": str,
+        },
+        pk="chat_id",
+        not_null={"city_id", "role", "active", "joined_at"},
+        defaults={"role": "leader", "active": 1, "minor_opt_in": 0, "livelihood": "other"},
+        foreign_keys=[("city_id", "cities", "id")],
+        if_not_exists=True,
+    )
+    # The fan-out query: active leaders of a set of cities.
+    db["leaders"].create_index(["city_id", "active"], if_not_exists=True)
+
+    db["invites"].create(
+        {
+            "code": str,
+            "city_id": str,
+            "created_at": str,
+            "created_by": str,
+            "expires_at": str,
+            "max_uses": int,
+            "uses": int,
+            "revoked": int,
+        },
+        pk="code",
+        not_null={"city_id", "created_at", "expires_at", "max_uses", "uses"},
+        defaults={"uses": 0, "revoked": 0},
+        foreign_keys=[("city_id", "cities", "id")],
+        if_not_exists=True,
+    )
+    db["invites"].create_index(["city_id", "expires_at"], if_not_exists=True)
+
+    # One row per warning version: (feed, sender, identifier, version) is unique.
+    db["warnings"].create(
+        {
+            "id": int,
+            "feed": str,
+            "sender": str,
+            "identifier": str,
+            "version": str,
+            "msg_type": str,
+            "cap_status": str,
+            "status": str,
+            "event": str,
+            "severity": str,
+            "sent": str,
+            "expires": str,
+            "supersedes": int,
+            "raw": str,
+            "parsed": str,
+            "cities": str,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk="id",
+        not_null={"feed", "sender", "identifier", "version", "status", "sent", "parsed", "first_seen"},
+        foreign_keys=[("supersedes", "warnings", "id")],
+        if_not_exists=True,
+    )
+    db["warnings"].create_index(["feed", "sender", "identifier", "version"], unique=True, if_not_exists=True)
+    db["warnings"].create_index(["sender", "identifier"], if_not_exists=True)
+    db["warnings"].create_index(["status", "expires"], if_not_exists=True)
+
+    db["notices"].create(
+        {
+            "id": int,
+            "kind": str,
+            "text": str,
+            "cities": str,
+            "created_by": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"kind", "text", "created_at"},
+        if_not_exists=True,
+    )
+
+    # One row per (warning version or notice, chat): the unique index makes enqueuing idempotent.
+    db["outbox"].create(
+        {
+            "id": int,
+            "kind": str,
+            "ref_id": int,
+            "chat_id": int,
+            "priority": int,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "reply_to_message_id": int,
+            "message_id": int,
+            "text": str,
+            "created_at": str,
+            "sent_at": str,
+            "last_error": str,
+        },
+        pk="id",
+        not_null={"kind", "ref_id", "chat_id", "priority", "status", "attempts", "created_at"},
+        defaults={"status": "pending", "attempts": 0, "priority": 0},
+        foreign_keys=[("chat_id", "leaders", "chat_id")],
+        if_not_exists=True,
+    )
+    db["outbox"].create_index(["kind", "ref_id", "chat_id"], unique=True, if_not_exists=True)
+    # The worker's scan: due rows by status, priority, time.
+    db["outbox"].create_index(["status", "priority", "next_attempt_at"], if_not_exists=True)
+    db["outbox"].create_index(["chat_id"], if_not_exists=True)
+
+    db["acknowledgements"].create(
+        {"warning_id": int, "chat_id": int, "acked_at": str},
+        pk=("warning_id", "chat_id"),
+        not_null={"acked_at"},
+        foreign_keys=[("warning_id", "warnings", "id"), ("chat_id", "leaders", "chat_id")],
+        if_not_exists=True,
+    )
+    db["acknowledgements"].create_index(["chat_id"], if_not_exists=True)
+
+    db["field_reports"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "city_id": str,
+            "warning_id": int,
+            "text": str,
+            "depth": str,
+            "lat": float,
+            "lon": float,
+            "photos": str,
+            "media_group_id": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"chat_id", "city_id", "created_at"},
+        foreign_keys=[
+            ("chat_id", "leaders", "chat_id"),
+            ("city_id", "cities", "id"),
+            ("warning_id", "warnings", "id"),
+        ],
+        if_not_exists=True,
+    )
+    db["field_reports"].create_index(["city_id", "created_at"], if_not_exists=True)
+    db["field_reports"].create_index(["media_group_id"], if_not_exists=True)
+
+    db["feed_health"].create(
+        {
+            "feed": str,
+            "last_attempt": str,
+            "last_success": str,
+            "last_change": str,
+            "consecutive_failures": int,
+            "last_error": str,
+            "etag": str,
+            "last_modified": str,
+            "content_hash": str,
+            "healthy": int,
+        },
+        pk="feed",
+        defaults={"consecutive_failures": 0, "healthy": 1},
+        if_not_exists=True,
+    )
+
+    db["audit_log"].create(
+        {"id": int, "at": str, "actor": str, "action": str, "allowed": int, "detail": str},
+        pk="id",
+        not_null={"at", "actor", "action", "allowed"},
+        defaults={"allowed": 1},
+        if_not_exists=True,
+    )
+    db["audit_log"].create_index(["at"], if_not_exists=True)
