@@ -1,0 +1,51 @@
+"""The PTB Application: the one place that wires handlers, jobs and dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+from telegram.ext import Application, ContextTypes
+
+from bot.settings import Settings
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BotData:
+    """What handlers and jobs need, typed (PTB creates it empty; `build_application` fills it)."""
+
+    settings: Settings
+    db: Database
+    clock: Callable[[], datetime] = staticmethod(_utc_now)
+
+    def now(self) -> datetime:
+        """The current time (injected in tests)."""
+        return self.clock()
+
+
+CONTEXT_TYPES = ContextTypes(bot_data=BotData)
+
+
+def build_application(
+    settings: Settings, db: Database, clock: Callable[[], datetime] = _utc_now
+) -> Application:
+    """Build the Application: token, base URL, typed context, handlers, error handler and jobs."""
+    if settings.telegram.token is None:
+        raise ValueError("telegram.token is not set")
+    app = (
+        Application.builder()
+        .token(settings.telegram.token.get_secret_value())
+        .base_url(settings.telegram.base_url)
+        .base_file_url(settings.telegram.base_file_url)
+        .context_types(CONTEXT_TYPES)
+        .build()
+    )
+    app.bot_data.settings = settings
+    app.bot_data.db = db
+    app.bot_data.clock = clock
+    # Feature modules register their handlers and jobs here, in this order.
+    return app
