@@ -1,0 +1,65 @@
+"""Migrations: a fresh database, an upgrade from every earlier version, and a no-op re-run."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from subscribers.db import migrate, open_db, schema_version
+from subscribers.migrations import migrations
+
+TABLES = {
+    "cities", "leaders", "invites", "warnings", "notices", "outbox",
+    "acknowledgements", "field_reports", "feed_health", "audit_log",
+}
+
+
+def schema(db: Database) -> list[tuple[str, str]]:
+    return sorted((row["name"], row["sql"] or "") for row in db.query("select name, sql from sqlite_master"))
+
+
+def test_fresh_file_database(tmp_path):
+    db = open_db(tmp_path / "f.db")
+    assert TABLES <= set(db.table_names())
+    assert db.journal_mode == "wal"
+    assert db.execute("pragma foreign_keys").fetchone()[0] == 1
+    assert schema_version(db) == len(migrations.pending(Database(memory=True)))
+    db.close()
+
+
+def test_reopening_changes_nothing(tmp_path):
+    path = tmp_path / "f.db"
+    db = open_db(path)
+    before = schema(db)
+    version = schema_version(db)
+    db.close()
+    db = open_db(path)
+    assert migrate(db) == []
+    assert schema(db) == before and schema_version(db) == version
+
+
+def test_upgrade_from_every_earlier_version_keeps_data(tmp_path):
+    names = [m.name for m in migrations.pending(Database(memory=True))]
+    fresh = schema(open_db(tmp_path / "fresh.db"))
+    for index, name in enumerate(names[1:], start=1):
+        path = tmp_path / f"old{index}.db"
+        old = Database(path)
+        migrations.apply(old, stop_before=name)
+        old["cities"].insert(
+            {"id": "bo-yang", "name_th": "บ่อยาง", "province_code": "90", "tambon_code": "900101",
+             "lat": 7.198, "lon": 100.596}
+        )
+        old.close()
+        db = open_db(path)
+        assert schema_version(db) == len(names)
+        assert schema(db) == fresh
+        assert db["cities"].get("bo-yang")["name_th"] == "บ่อยาง"
+        db.close()
+
+
+def test_foreign_keys_are_enforced(db):
+    import sqlite3
+
+    import pytest
+
+    with pytest.raises(sqlite3.IntegrityError):
+        db["leaders"].insert({"chat_id": 1, "city_id": "nowhere", "joined_at": "2025-01-01T00:00:00+00:00"})
