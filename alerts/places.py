@@ -6,6 +6,7 @@ The data lives in alerts/data/provinces.csv (sources in alerts/data/SOURCES.md).
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
@@ -69,3 +70,14 @@ def regions() -> dict[str, frozenset[str]]:
         for region in p.regions:
             found.setdefault(region, set()).add(p.code)
     return {name: frozenset(codes) for name, codes in found.items()}
+
+
+def place_words(province_codes: Iterable[str]) -> list[str]:
+    """Thai names and TMD regions of these provinces, most specific first, without repeats."""
+    words: list[str] = []
+    found = [p for code in province_codes if (p := province(code)) is not None]
+    for p in found:
+        words.append(p.name_th)
+    for p in found:
+        words.extend(p.regions)
+    return list(dict.fromkeys(words))

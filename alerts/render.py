@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import tomllib
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
@@ -79,9 +80,19 @@ def advice_for(event: str, livelihood: str) -> str | None:
 
 
 def render_alert(
-    warning: Warning, *, kind: MessageKind, city_names: list[str], livelihood: str, tz: ZoneInfo
+    warning: Warning,
+    *,
+    kind: MessageKind,
+    city_names: list[str],
+    livelihood: str,
+    tz: ZoneInfo,
+    places: Sequence[str] = (),
 ) -> str:
-    """The Thai message (Telegram HTML) a leader with this livelihood gets for this warning."""
+    """The Thai message (Telegram HTML) a leader with this livelihood gets for this warning.
+
+    `places` (e.g. `alerts.places.place_words(["90"])`): paragraphs of the description and the
+    instruction that name one of them are shown first, so a nationwide TMD text leads with the south.
+    """
     t = _templates()
     layout = t["layout"]
     style = t["kind"][str(kind)]
@@ -100,13 +111,16 @@ def render_alert(
     top = [t["drill"]["top"] if drill else "", style["first_line"], event_line]
     top += [
         layout["areas"].format(cities=cities) if cities else "",
-        _window(warning, tz, water),
+        _station(warning) if water else "",
+        _window(warning, tz, water, style.get("window", True)),
         layout["headline"].format(headline=escape_truncated(warning.headline, _HEADLINE_MAX))
         if warning.headline.strip()
         else "",
     ]
     instruction = (
-        layout["instruction"].format(instruction=escape_truncated(warning.instruction, _INSTRUCTION_MAX))
+        layout["instruction"].format(
+            instruction=escape_truncated(_focused(warning.instruction, places), _INSTRUCTION_MAX)
+        )
         if warning.instruction.strip()
         else ""
     )
@@ -117,7 +131,7 @@ def render_alert(
         t["drill"]["bottom"] if drill else "",
     ]
     budget = TARGET_LENGTH - visible_length(_join(top + bottom))
-    description = _description(warning, budget)
+    description = _description(warning, budget, places)
     return _join([*top, description, *bottom])
 
 
@@ -147,10 +161,14 @@ def _water_line(warning: Warning) -> str:
     situation = wl["situation"].get((warning.parameter("situation_level") or "").strip())
     if situation:
         line += f" ({situation})"
-    station = warning.parameter("station")
-    if station and warning.parameter("river"):
-        line += " · " + wl["station"].format(station=escape_truncated(station, _EVENT_MAX))
     return " ".join(line.split())
+
+
+def _station(warning: Warning) -> str:
+    station = warning.parameter("station")
+    if not station or not warning.parameter("river"):
+        return ""  # without a river the station already names the event line
+    return _templates()["layout"]["station"].format(station=escape_truncated(station, _EVENT_MAX))
 
 
 def _percent(value: str | None) -> str:
@@ -161,10 +179,12 @@ def _percent(value: str | None) -> str:
         return ""
 
 
-def _window(warning: Warning, tz: ZoneInfo, water: bool) -> str:
+def _window(warning: Warning, tz: ZoneInfo, water: bool, validity: bool) -> str:
     layout = _templates()["layout"]
     if water:
         return layout["observed"].format(start=thai_datetime(warning.sent, tz))
+    if not validity:
+        return layout["issued"].format(start=thai_datetime(warning.sent, tz))
     start = thai_datetime(warning.effective or warning.onset or warning.sent, tz)
     if warning.expires is None:
         return layout["window_open"].format(start=start)
@@ -183,8 +203,17 @@ def _source(warning: Warning) -> str:
     return t["layout"]["source"].format(sender=sender)
 
 
-def _description(warning: Warning, budget: int) -> str:
-    text = " ".join(warning.description.split())
+def _focused(text: str, places: Sequence[str]) -> str:
+    """The text's paragraphs, those naming one of `places` first (each group in its own order)."""
+    paragraphs = [p for p in (line.strip() for line in text.splitlines()) if p]
+    if not places:
+        return " ".join(paragraphs)
+    named = [p for p in paragraphs if any(place in p for place in places)]
+    return " ".join(named + [p for p in paragraphs if p not in named])
+
+
+def _description(warning: Warning, budget: int, places: Sequence[str]) -> str:
+    text = " ".join(_focused(warning.description, places).split())
     if not text or text == " ".join(warning.headline.split()):
         return ""
     budget = min(budget, _DESCRIPTION_MAX)

@@ -17,7 +17,7 @@ _LEADING = frozenset(chr(c) for c in range(0x0E40, 0x0E45))
 _TOKEN = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);|.", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 # Cut at a space if one is this close to the limit: Thai separates phrases with spaces.
-_WORD_SLACK = 0.25
+_WORD_SLACK = 0.4
 
 
 def _units(text: str) -> int:
