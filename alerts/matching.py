@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Iterable
 from enum import StrEnum
+from functools import cached_property
 
 import shapely
 import shapely.errors
@@ -78,7 +79,6 @@ class CityMatcher:
             # Province, district and subdistrict codes all name the city.
             for code in {city.province_code, city.district_code, city.tambon_code}:
                 self._by_code.setdefault(code, []).append(i)
-        self._names, self._pattern = _name_index(self.cities)
 
     def match(self, warning: Warning) -> list[CityMatch]:
         """The cities this warning concerns, one match each with its most trusted reason, in city order."""
@@ -109,16 +109,22 @@ class CityMatcher:
             CityMatch(city_id=self.cities[i].id, reason=best[i][0], detail=best[i][1]) for i in sorted(best)
         ]
 
+    @cached_property
+    def _name_index(self) -> tuple[dict[str, list[int]], re.Pattern[str] | None]:
+        # Built on first use: feeds with geometry (almost all) never need it.
+        return _name_index(self.cities)
+
     def _text_matches(self, warning: Warning) -> list[tuple[int, str]]:
-        if self._pattern is None:
+        names, pattern = self._name_index
+        if pattern is None:
             return []
         texts = [warning.event, warning.headline, warning.description, warning.instruction]
         texts += [area.desc for area in warning.areas]
         hits: list[tuple[int, str]] = []
         for text in texts:
-            for m in self._pattern.finditer(text):
+            for m in pattern.finditer(text):
                 word = m.group(0)
-                for i in self._names.get(word.casefold(), ()):
+                for i in names.get(word.casefold(), ()):
                     hits.append((i, word))
         return hits
 
