@@ -169,7 +169,7 @@ def _polygon(ring: tuple[tuple[float, float], ...]) -> BaseGeometry | None:
     if len(set(points)) < 3:
         return None
     polygon = shapely.Polygon(points)
-    # TMD rings sometimes cross themselves; make_valid keeps their area instead of dropping it.
+    # Hand-drawn rings can cross themselves; make_valid gives GEOS a well-defined shape to test.
     return polygon if polygon.is_valid else shapely.make_valid(polygon)
 
 

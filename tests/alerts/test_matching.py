@@ -84,7 +84,7 @@ def test_polygon_missing_the_point_does_not_match(matcher):
 
 
 def test_self_crossing_polygon_still_matches(matcher):
-    # A bow-tie ring (invalid for GEOS) whose left lobe holds la-ngu: repaired, not dropped.
+    # A bow-tie ring (invalid for GEOS) whose left lobe holds la-ngu is used, not dropped.
     lat, lon = 6.933, 99.777 + 0.05
     ring = [(lat - 0.1, lon - 0.1), (lat + 0.1, lon + 0.1), (lat - 0.1, lon + 0.1), (lat + 0.1, lon - 0.1)]
     assert not shapely.Polygon([(x, y) for y, x in ring]).is_valid
