@@ -14,7 +14,7 @@ from xml.etree.ElementTree import Element
 from xml.etree.ElementTree import ParseError as XMLParseError
 
 import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
+from defusedxml import DefusedXmlException, EntitiesForbidden
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from alerts.errors import ParseError
@@ -127,6 +127,8 @@ def _parse_xml(data: bytes) -> Element:
         raise ParseError("empty document")
     try:
         return SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except EntitiesForbidden:
+        raise ParseError("unsafe XML refused: it declares entities (an entity bomb or external entity)") from None
     except DefusedXmlException as exc:
         raise ParseError(f"unsafe XML refused: {type(exc).__name__}") from None
     except XMLParseError as exc:
