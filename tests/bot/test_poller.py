@@ -202,3 +202,26 @@ def test_thaiwater_station_rises_holds_and_falls(httpserver, db, session):
     assert statuses(fell) == [("station-42", PollStatus.UPDATED)] and fell.items[0].send
     assert [r["status"] for r in db.query("select status from warnings order by id")] == ["superseded", "ended", "ended"]
     assert poll(2, "20.00", "2025-02-25 21:00", 180).items == []  # already ended
+
+
+def test_empty_index_is_quiet_and_healthy(httpserver, db, session):
+    # A CAP index with no items (no warnings today) is normal, not a failure.
+    settings = settings_for([cap_feed(httpserver, path="/index.rss")])
+    serve(httpserver, "/index.rss", rss([]))
+    report = run_poll(settings, db, NOW, session=session)
+    assert (report.items, report.failures) == ([], [])
+    assert get_health(db, "tmd-cap").last_success == NOW
+
+
+def test_broken_index_item_is_retried_next_poll(httpserver, db, session):
+    settings = settings_for([cap_feed(httpserver, path="/index.rss")])
+    serve(httpserver, "/index.rss", rss([(httpserver.url_for("/gone.xml"), "g", "Tue, 25 Feb 2025 10:13:00 +0000")]))
+    httpserver.expect_request("/gone.xml").respond_with_data("missing", status=404)
+    report = run_poll(settings, db, NOW, session=session)
+    [failure] = report.failures
+    assert "gone.xml" in failure.error and "404" in failure.error
+    # Not marked seen: the next poll tries it again and now finds it.
+    httpserver.clear()
+    serve(httpserver, "/index.rss", rss([(httpserver.url_for("/gone.xml"), "g", "Tue, 25 Feb 2025 10:13:00 +0000")]))
+    serve(httpserver, "/gone.xml", fixture_bytes(TMD))
+    assert statuses(run_poll(settings, db, NOW, session=session)) == [("TMD25680225051318_2", PollStatus.NEW)]
