@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import requests
 from pydantic import BaseModel, ConfigDict
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+from requests.adapters import HTTPAdapter, Retry
 
 from alerts.errors import FetchError
 

@@ -16,7 +16,7 @@ from xml.etree.ElementTree import Element
 
 from pydantic import ValidationError
 
-from alerts.cap import _local, _parse_xml, parse_cap_date
+from alerts.cap import local_name, safe_xml, parse_cap_date
 from alerts.errors import ParseError
 from alerts.model import Area, Certainty, Severity, Urgency, Warning
 
@@ -39,8 +39,8 @@ def parse_tmd_news(data: bytes, feed: str) -> list[Warning]:
 
 def parse_tmd_news_xml(data: bytes, feed: str) -> list[Warning]:
     """WeatherWarningNews v2 XML: every `<Warning>` element, wherever it sits."""
-    root = _parse_xml(data)
-    items = [_xml_fields(node) for node in root.iter() if _local(node.tag) == "Warning"]
+    root = safe_xml(data)
+    items = [_xml_fields(node) for node in root.iter() if local_name(node.tag) == "Warning"]
     return [_warning(item, feed) for item in items]
 
 
@@ -74,7 +74,7 @@ def _scalar(value: Any) -> str:
 
 
 def _xml_fields(node: Element) -> dict[str, str]:
-    found = {_local(child.tag): (child.text or "").strip() for child in node}
+    found = {local_name(child.tag): (child.text or "").strip() for child in node}
     return {k: found.get(k, "") for k in _FIELDS}
 
 

@@ -231,11 +231,18 @@ def _parse(outcome: FetchOutcome, doc: Document) -> list[Warning]:
     return parse_thaiwater(doc.body, outcome.feed, min_level=outcome.min_level)
 
 
+def _msg_type(text: str) -> MsgType:
+    try:
+        return MsgType(text)
+    except ValueError:
+        return MsgType.ALERT
+
+
 def _known(db: Database, warning: Warning) -> Known:
     def kv(row: store.StoredWarning) -> KnownVersion:
         return KnownVersion(
             id=row.id, version=row.version, status=RowStatus(row.status),
-            msg_type=MsgType(row.msg_type) if row.msg_type in MsgType._value2member_map_ else MsgType.ALERT,
+            msg_type=_msg_type(row.msg_type),
             expires=row.expires,
         )
 
@@ -288,11 +295,13 @@ def process(
     if dry_run:
         # Everything below runs for real inside one transaction that is rolled back: later items in
         # the same poll still see earlier ones (a Cancel after its Alert), and nothing is kept.
-        db.conn.execute("BEGIN")
+        # A savepoint works whether or not a transaction is already open.
+        db.conn.execute("SAVEPOINT floodbot_dry_run")
         try:
             return _process(settings, db, outcomes, now, dry_run=True)
         finally:
-            db.conn.execute("ROLLBACK")
+            db.conn.execute("ROLLBACK TO SAVEPOINT floodbot_dry_run")
+            db.conn.execute("RELEASE SAVEPOINT floodbot_dry_run")
     return _process(settings, db, outcomes, now, dry_run=False)
 
 

@@ -62,6 +62,10 @@ def test_done_when_real_poll_then_cancel(workdir, httpserver):
     assert (workdir / "floodbot.db").exists()
     httpserver.clear()
     httpserver.expect_request("/cap").respond_with_data(fixture_bytes("tmd_cap_cancel_constructed.xml"))
+    # A dry run on the existing database sees the stored alert but keeps nothing: the real poll
+    # after it still finds the Cancel new (it would print `unchanged` had the dry run stored it).
+    dry = poll(workdir, "--dry-run", "--json", "--now", "2025-02-25T21:30:00+07:00")
+    assert [i["status"] for i in lines(dry)] == ["cancelled"], dry.stderr
     second = poll(workdir, "--json", "--now", "2025-02-25T21:30:00+07:00")
     assert second.returncode == 0, second.stderr
     [item] = lines(second)
