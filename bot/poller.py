@@ -246,10 +246,20 @@ def _known(db: Database, warning: Warning) -> Known:
             expires=row.expires,
         )
 
-    referenced = []
-    for ref in warning.references:
-        if (ref.sender, ref.identifier) != warning.key:
-            referenced += store.versions_of(db, ref.sender, ref.identifier)
+    keys = [(r.sender, r.identifier) for r in warning.references if (r.sender, r.identifier) != warning.key]
+    # A Cancel or all-clear ends the whole thread: an Update that replaced the version it names is
+    # in force now, so follow later versions of the named keys too.
+    follow = warning.msg_type is MsgType.CANCEL or warning.is_all_clear
+    referenced: list[store.StoredWarning] = []
+    seen_keys: set[tuple[str, str]] = {warning.key}
+    while keys:
+        key = keys.pop()
+        if key in seen_keys:
+            continue
+        seen_keys.add(key)
+        referenced += store.versions_of(db, *key)
+        if follow:
+            keys += [(r.sender, r.identifier) for r in store.successors_of(db, *key)]
     successors = [r for r in store.successors_of(db, *warning.key) if (r.sender, r.identifier) != warning.key]
     return Known(
         same_key=tuple(kv(r) for r in store.versions_of(db, *warning.key)),

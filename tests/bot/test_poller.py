@@ -225,3 +225,18 @@ def test_broken_index_item_is_retried_next_poll(httpserver, db, session):
     serve(httpserver, "/index.rss", rss([(httpserver.url_for("/gone.xml"), "g", "Tue, 25 Feb 2025 10:13:00 +0000")]))
     serve(httpserver, "/gone.xml", fixture_bytes(TMD))
     assert statuses(run_poll(settings, db, NOW, session=session)) == [("TMD25680225051318_2", PollStatus.NEW)]
+
+
+def test_cancel_naming_the_original_also_cancels_its_update(httpserver, db, session):
+    # The Cancel names only the first Alert, but an Update replaced it and is in force: cancel both.
+    settings = settings_for([cap_feed(httpserver)])
+    for name, minutes in [(TMD, 0), ("tmd_cap_update_constructed.xml", 60), ("tmd_cap_cancel_constructed.xml", 120)]:
+        httpserver.clear()
+        serve(httpserver, "/cap", fixture_bytes(name))
+        report = run_poll(settings, db, NOW + timedelta(minutes=minutes), session=session)
+    assert statuses(report) == [("TMD25680225051318_3", PollStatus.CANCELLED)] and report.items[0].send
+    assert rows(db) == {
+        "TMD25680225051318_2": "superseded",  # already replaced, stays so
+        "TMD25680225051318_4": "cancelled",
+        "TMD25680225051318_3": "cancelled",
+    }
