@@ -20,10 +20,12 @@ from sqlite_utils import Database
 from alerts.cap import IndexItem, is_cap_alert, parse_cap, parse_cap_index
 from alerts.errors import FetchError, ParseError
 from alerts.fetch import FetchResult, fetch, make_session
+from alerts.matching import CityMatch, CityMatcher
 from alerts.lifecycle import Decision, Known, KnownVersion, PollStatus, Reason, RowStatus, decide, fingerprint
 from alerts.model import City, MsgType, Warning
 from alerts.thaiwater import parse_thaiwater
 from alerts.tmd_news import parse_tmd_news
+from bot.messages import matched_cities, preview_text
 from bot.settings import FeedSettings, Settings
 from subscribers import feed_health, feed_items
 from subscribers import warnings as store
@@ -80,6 +82,8 @@ class PollItem(BaseModel):
     reason: Reason
     warning_id: int | None = None
     cities: list[str] = Field(default_factory=list)
+    # Why each city matched (geocode, polygon, circle or text), for admins.
+    matches: list[CityMatch] = Field(default_factory=list)
     text: str = ""
     # True when leaders should get this version (a Cancel/all-clear/Update as a reply).
     send: bool = False
@@ -109,6 +113,7 @@ class PollItem(BaseModel):
             "expires": when(w.expires),
             "headline": w.headline,
             "cities": self.cities,
+            "matched_by": {m.city_id: f"{m.reason}: {m.detail}" for m in self.matches},
             "send": self.send,
             "warning_id": self.warning_id,
             "text": self.text,
@@ -130,18 +135,6 @@ class PollReport(BaseModel):
 
     items: list[PollItem] = Field(default_factory=list)
     failures: list[FeedFailure] = Field(default_factory=list)
-
-
-def _match(warning: Warning, cities: list[City]) -> list[str]:
-    """Seam for alerts.matching (another issue): the ids of the cities a warning covers."""
-    return []
-
-
-def _render(warning: Warning, status: PollStatus) -> str:
-    """Seam for alerts.render (another issue): a plain one-line summary until Thai rendering lands."""
-    end = warning.expires.astimezone(BANGKOK) if warning.expires else None
-    expires = f" ถึง {end:%d/%m}/{end.year + 543} {end:%H:%M} น." if end else ""
-    return f"[{status}] {warning.headline or warning.event} ({warning.event}, {warning.severity}){expires}"
 
 
 # --- stage 1: HTTP only -------------------------------------------------------------------------
@@ -320,6 +313,7 @@ def _process(
 ) -> PollReport:
     report = PollReport()
     cities = [c.to_city() for c in settings.cities]
+    matcher = CityMatcher(cities)
     for outcome in outcomes:
         errors = list(outcome.errors)
         parsed: list[tuple[Warning, str]] = []
@@ -336,7 +330,7 @@ def _process(
         # Oldest first, Alert before Update before Cancel: an index lists items in any order.
         parsed.sort(key=lambda pair: (pair[0].sent, _MSG_ORDER.get(pair[0].msg_type, 3)))
         for warning, raw in parsed:
-            item = _decide_one(settings, db, warning, raw, cities, now)
+            item = _decide_one(settings, db, warning, raw, matcher, cities, now)
             if item is not None:
                 if dry_run:
                     item.warning_id = None
@@ -348,17 +342,25 @@ def _process(
 
 
 def _decide_one(
-    settings: Settings, db: Database, warning: Warning, raw: str, cities: list[City], now: datetime
+    settings: Settings,
+    db: Database,
+    warning: Warning,
+    raw: str,
+    matcher: CityMatcher,
+    cities: list[City],
+    now: datetime,
 ) -> PollItem | None:
     known = _known(db, warning)
     decision = decide(warning, known, now)
     if decision.reason is Reason.NOTHING_TO_END:
         return None  # a quiet station or an all-clear for nothing we know: not a warning
-    matched = _match(warning, cities)
-    warning_id = _apply(db, warning, decision, known, matched, raw, now)
+    matches = matcher.match(warning)
+    covered = matched_cities(matches, cities)
+    warning_id = _apply(db, warning, decision, known, [c.id for c in covered], raw, now)
     return PollItem(
         feed=warning.feed, warning=warning, status=decision.status, reason=decision.reason,
-        warning_id=warning_id, cities=matched, text=_render(warning, decision.status), send=decision.send,
+        warning_id=warning_id, cities=[c.id for c in covered], matches=matches,
+        text=preview_text(warning, decision.status, covered, settings.tz), send=decision.send,
         tz=settings.tz,
     )
 

@@ -113,3 +113,15 @@ def test_poll_help():
 
     result = run_floodbot("poll", "--help", cwd=ROOT)
     assert result.returncode == 0 and "--dry-run" in result.stdout and "--now" in result.stdout
+
+
+def test_done_when_matching_and_thai_text(workdir, httpserver):
+    # Issue 4: the real TMD sample reaches Songkhla's four cities and Phatthalung's, not Satun's,
+    # and the text a leader gets carries the validity window in the Buddhist era, Bangkok time.
+    write_config(workdir, httpserver)
+    result = poll(workdir, "--dry-run", "--json", "--now", AT)
+    [item] = lines(result)
+    assert item["cities"] == ["bo-yang", "phatong", "khuan-lang", "padang-besar", "tanot-duan"]
+    assert item["matched_by"]["bo-yang"] == "geocode: TH-90"
+    assert "25 ก.พ. 2568 18:00 น. – 26 ก.พ. 2568 06:00 น." in item["text"]
+    assert "ฝนตกหนัก" in item["text"] and "บ่อยาง" in item["text"] and "กำแพง" not in item["text"]
