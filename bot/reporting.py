@@ -81,12 +81,15 @@ def finish(db: Database, leader: Leader, depth: Depth | None, now: datetime) -> 
 
 
 def parts_summary(draft: ReportDraft) -> str:
-    """What the draft holds so far, in Thai: `ข้อความ, รูป 3 รูป, ตำแหน่ง`."""
+    """What the draft holds so far, in Thai: `ข้อความ, รูป, ตำแหน่ง`.
+
+    No photo count: an album's prompt goes out with its first photo, before the others arrive.
+    """
     parts = []
     if draft.text:
         parts.append(texts.REPORT_PART_TEXT)
     if draft.photos:
-        parts.append(texts.REPORT_PART_PHOTOS.format(count=len(draft.photos)))
+        parts.append(texts.REPORT_PART_PHOTOS)
     if draft.lat is not None:
         parts.append(texts.REPORT_PART_PIN)
     return ", ".join(parts)
