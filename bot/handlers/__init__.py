@@ -17,6 +17,12 @@ from bot.handlers.status import status_handlers
 from bot.handlers.unexpected import early_handlers, late_handlers
 
 
+# The leaders' handlers live in their own group, after group 0: other features (delivery's ack
+# button, admin commands) keep group 0 to themselves, and a group-0 handler that fully answers an
+# update can raise ApplicationHandlerStop so these fallbacks do not answer it too.
+LEADER_GROUP = 1
+
+
 def register_leader_handlers(app: Application) -> None:
     """Add the leader handlers (in the order they must be checked), the error handler and the menu."""
     settings = app.bot_data.settings
@@ -30,6 +36,6 @@ def register_leader_handlers(app: Application) -> None:
         *report_handlers(),
         *late_handlers(settings),
     ]
-    app.add_handlers(handlers)
+    app.add_handlers(handlers, group=LEADER_GROUP)
     app.add_error_handler(on_error)
     add_menu_to_post_init(app)
