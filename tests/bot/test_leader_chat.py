@@ -301,3 +301,40 @@ async def test_livelihood_button_after_restart_is_still_saved(chat):
     await chat.send(chat.fake.push_message(CHAT, "ประมง"))
     assert chat.texts(CHAT)[-1] == texts.SAVED_LIVELIHOOD.format(livelihood="ประมง")
     assert get_leader(chat.db, CHAT).livelihood == "fishing"
+
+
+async def test_name_step_wants_short_text(chat):
+    await chat.send(chat.fake.push_command(CHAT, "start", make_invite(chat)))
+    # A sticker is not a name, and a paragraph is too long for one.
+    await chat.send(chat.sticker(CHAT))
+    assert chat.texts(CHAT)[-1] == texts.ASK_NAME
+    await chat.send(chat.fake.push_message(CHAT, "ก" * 65))
+    assert chat.texts(CHAT)[-1] == texts.NAME_TOO_LONG.format(limit=64)
+    await chat.send(chat.fake.push_message(CHAT, "ก" * 64))
+    assert chat.texts(CHAT)[-1] == texts.ASK_LIVELIHOOD.format(name="ก" * 64)
+    # /cancel stops the questions; the leader is in, and /start asks again later.
+    await chat.send(chat.fake.push_command(CHAT, "cancel"))
+    assert chat.texts(CHAT)[-1] == texts.CANCELLED
+    assert get_leader(chat.db, CHAT).active
+
+
+async def test_photo_or_report_replying_to_an_alert_is_linked(chat, now):
+    await sign_up(chat)
+    warning_id = add_warning(chat.db, identifier="w", cities=["bo-yang"], sent=now, expires=None)
+    alert = await chat.app.bot.send_message(CHAT, "⚠️ เตือนภัย")
+    add_sent_alert(chat.db, warning_id, CHAT, alert.message_id, now)
+    sent_alert = chat.fake.message(CHAT, alert.message_id)
+
+    await chat.send(chat.reply_photo(CHAT, sent_alert, caption="หน้าบ้าน"))
+    await chat.send(chat.fake.push_callback(CHAT, chat.last(CHAT).message_id, "depth:ankle"))
+    assert get_report(chat.db, 1).warning_id == warning_id
+
+    # /report typed as a reply to the alert says what it is about.
+    command = chat.fake.push_message(CHAT, "/report", reply_to=alert.message_id)
+    command["message"]["entities"] = [{"type": "bot_command", "offset": 0, "length": 7}]
+    await chat.send(command)
+    assert chat.texts(CHAT)[-1] == texts.REPORT_START.format(about=" " + texts.REPORT_ABOUT)
+    await chat.send(chat.fake.push_location(CHAT, 7.1, 100.5))
+    await chat.send(chat.fake.push_callback(CHAT, chat.last(CHAT).message_id, "depth:none"))
+    assert (get_report(chat.db, 2).warning_id, get_report(chat.db, 2).depth) == (warning_id, "none")
+    assert "ตอบการแจ้งเตือน: ฝนตกหนัก" in chat.fake.messages(ADMIN_CHAT)[-1].text
