@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import reporting, texts
 from bot.handlers.common import Context, active_leader
+from bot.handlers.forward import forward_report
 from bot.handlers.unexpected import plain_text
 from bot.reporting import ReportPart
-from subscribers.leaders import Leader
-from subscribers.reports import Depth, FieldReport, ReportTooLongError, TooManyPhotosError
-
-log = logging.getLogger(__name__)
+from subscribers.reports import MAX_TEXT, Depth, ReportTooLongError, TooManyPhotosError
 
 DEPTH_PREFIX = "depth:"
 DEPTH_SKIP = "skip"
@@ -79,7 +74,7 @@ async def _add(update: Update, context: Context, part: ReportPart) -> None:
     try:
         added = reporting.add_part(data.db, update.effective_chat.id, part, data.now())
     except ReportTooLongError as exc:
-        await message.reply_text(texts.REPORT_TOO_LONG.format(length=exc.length, limit=reporting.reports.MAX_TEXT))
+        await message.reply_text(texts.REPORT_TOO_LONG.format(length=exc.length, limit=MAX_TEXT))
         return
     except TooManyPhotosError:
         await message.reply_text(texts.REPORT_TOO_MANY_PHOTOS, reply_markup=depth_keyboard())
@@ -106,24 +101,7 @@ async def choose_depth(update: Update, context: Context) -> None:
     await query.answer()
     await query.edit_message_reply_markup(reply_markup=None)
     await query.message.reply_text(texts.REPORT_SENT.format(number=report.id))
-    await forward_to_admins(context, report, leader)
-
-
-async def forward_to_admins(context: Context, report: FieldReport, leader: Leader) -> None:
-    """Send the report, then its photos, to the admin chat."""
-    data = context.bot_data
-    admin_chat = data.settings.telegram.admin_chat_id
-    if admin_chat is None:
-        log.warning("report %s not forwarded: telegram.admin_chat_id is not set", report.id)
-        return
-    try:
-        await context.bot.send_message(admin_chat, reporting.admin_summary(data.db, report, leader, data.settings.tz))
-        for index, photo in enumerate(report.photos, start=1):
-            caption = texts.ADMIN_REPORT_PHOTO.format(number=report.id, index=index, count=len(report.photos))
-            await context.bot.send_photo(admin_chat, photo, caption=caption)
-    except TelegramError:
-        # The report is stored and the leader has its number; admins can still read it from the store.
-        log.exception("report %s not forwarded to the admin chat %s", report.id, admin_chat)
+    await forward_report(context, report.id)
 
 
 def report_handlers() -> list:
