@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from subscribers.leaders import Livelihood
-from subscribers.reports import MAX_PHOTOS, MAX_TEXT, Depth
+from subscribers.reports import MAX_PHOTOS, Depth
 
 MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
 
