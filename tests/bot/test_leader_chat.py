@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot import texts
+from bot.signup import JoinOutcome, join
 from subscribers import invites
 from subscribers.leaders import get_leader, update_leader, upsert_leader
 from subscribers.reports import get_report
@@ -34,6 +35,11 @@ async def chat(fake, tmp_path, now):
 def make_invite(chat: LeaderChat, city="bo-yang", **kw) -> str:
     valid = kw.pop("valid", timedelta(days=30))
     return invites.create_invite(chat.db, city, kw.pop("at", chat.clock.now), valid, kw.pop("max_uses", 40)).code
+
+
+def used_by_another(chat: LeaderChat, code: str) -> str:
+    assert join(chat.db, 4242, code, chat.clock.now).outcome is JoinOutcome.JOINED
+    return code
 
 
 async def sign_up(chat: LeaderChat, chat_id: int = CHAT, name="สมชาย", livelihood="ประมง") -> None:
@@ -64,8 +70,8 @@ async def test_sign_up_asks_name_then_livelihood(chat):
     [
         # Expired a day ago.
         (lambda c: make_invite(c, at=c.clock.now - timedelta(days=31)), texts.CODE_EXPIRED),
-        # Every use taken.
-        (lambda c: make_invite(c, max_uses=0), texts.CODE_USED_UP),
+        # Its one use taken by another leader.
+        (lambda c: used_by_another(c, make_invite(c, max_uses=1)), texts.CODE_USED_UP),
         # Never issued.
         (lambda c: "abcdefghij", texts.CODE_WRONG.format(left=4)),
         # Plain /start from a stranger: how to get a code.
