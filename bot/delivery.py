@@ -143,6 +143,7 @@ class Worker:
         self.in_flight: dict[int, asyncio.Task] = {}
         self.busy_chats: set[int] = set()
         self.last_error: dict[int, str] = {}
+        self.crashed: list[BaseException] = []
 
     async def run(self) -> DeliveryStats:
         """Send every row due now (re-reading the queue after each batch so urgent rows jump ahead)."""
@@ -163,6 +164,8 @@ class Worker:
         finally:
             if self.in_flight:
                 await asyncio.gather(*self.in_flight.values(), return_exceptions=True)
+        if self.crashed:  # a store or programming error inside a send: do not hide it
+            raise self.crashed[0]
         return self.stats
 
     async def _batch(self, rows: list[OutboxRow]) -> bool:
@@ -185,13 +188,15 @@ class Worker:
             self.busy_chats.add(row.chat_id)
             task = asyncio.create_task(self._send(row, how))
             self.in_flight[row.id] = task
-            task.add_done_callback(lambda _t, r=row: self._done(r))
+            task.add_done_callback(lambda t, r=row: self._done(r, t))
             progressed = True
         return progressed
 
-    def _done(self, row: OutboxRow) -> None:
+    def _done(self, row: OutboxRow, task: asyncio.Task) -> None:
         self.in_flight.pop(row.id, None)
         self.busy_chats.discard(row.chat_id)
+        if not task.cancelled() and task.exception() is not None:
+            self.crashed.append(task.exception())
 
     async def _wait_for_progress(self, rows: list[OutboxRow]) -> None:
         """Nothing could go: wait for a chat to become ready or a request to finish."""
