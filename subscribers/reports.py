@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 from sqlite_utils import Database
 
+from subscribers.outbox import WARNING_KINDS
 from subscribers.timeutil import from_db, to_db
 
 MAX_TEXT = 2000
@@ -173,13 +174,14 @@ def get_report(db: Database, report_id: int) -> FieldReport | None:
 
 
 def warning_for_message(db: Database, chat_id: int, message_id: int) -> int | None:
-    """The warning a bot message in this chat was about (alert, update or cancel), if any."""
+    """The warning a bot message in this chat was about (alert, update, cancel, reminder, drill), if any."""
+    kinds = [str(kind) for kind in WARNING_KINDS]
+    marks = ", ".join("?" for _ in kinds)
     row = next(
         iter(
             db.query(
-                "select ref_id from outbox where chat_id = ? and message_id = ?"
-                " and kind in ('alert', 'update', 'cancel') limit 1",
-                [chat_id, message_id],
+                f"select ref_id from outbox where chat_id = ? and message_id = ? and kind in ({marks}) limit 1",
+                [chat_id, message_id, *kinds],
             )
         ),
         None,

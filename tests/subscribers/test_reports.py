@@ -84,6 +84,7 @@ def test_finish_numbers_report_and_drops_draft(db, now, leader):
     [
         ("alert", 77, True),  # a reply to the alert itself
         ("update", 77, True),  # updates are sent as replies and carry the same warning
+        ("reminder", 77, True),  # "not acknowledged yet" reminders answer the same warning
         ("notice", 77, False),  # a broadcast notice is not a warning
         ("alert", 78, False),  # some other message in the chat
     ],
