@@ -92,6 +92,9 @@ async def choose_depth(update: Update, context: Context) -> None:
         return
     data = context.bot_data
     choice = query.data.removeprefix(DEPTH_PREFIX)
+    if choice != DEPTH_SKIP and choice not in set(Depth):
+        await query.answer()  # a button from an older version of the bot
+        return
     depth = None if choice == DEPTH_SKIP else Depth(choice)
     draft = reporting.open_draft(data.db, leader.chat_id, data.now())
     if draft is None or reporting.is_empty(draft):

@@ -165,6 +165,9 @@ async def test_photo_alone_starts_a_report_and_depth_is_optional(chat):
     await sign_up(chat)
     await chat.send(chat.fake.push_photo(CHAT, caption="สะพานขาด"))
     prompt = chat.last(CHAT)
+    # A button this version does not know is answered and ignored, not an error.
+    await chat.send(chat.fake.push_callback(CHAT, prompt.message_id, "depth:knee-deep"))
+    assert get_report(chat.db, 1) is None and not chat.fake.messages(ADMIN_CHAT)
     await chat.send(chat.fake.push_callback(CHAT, prompt.message_id, "depth:skip"))
     assert chat.texts(CHAT)[-1] == texts.REPORT_SENT.format(number=1)
     report = get_report(chat.db, 1)
