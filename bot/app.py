@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 from telegram.ext import Application, ContextTypes
 
+from bot.delivery_jobs import register_delivery
+from bot.handlers import register_leader_handlers
 from bot.settings import Settings
 
 
@@ -48,4 +50,8 @@ def build_application(
     app.bot_data.db = db
     app.bot_data.clock = clock
     # Feature modules register their handlers and jobs here, in this order.
+    # Delivery (issue 5): the รับทราบ handler, the outbox worker and reminder jobs.
+    register_delivery(app)
+    # The leaders' bot in private chat (issue 6), in its own handler group.
+    register_leader_handlers(app)
     return app

@@ -207,7 +207,7 @@ def m001_initial(db: Database) -> None:
 
 
 @migrations()
-def m002_i3_warning_references(db: Database) -> None:
+def m002_warning_references(db: Database) -> None:
     # Which (sender, identifier) each stored version names in its CAP <references>: finds the rows
     # an Update or Cancel replaces, and a later version that arrived before the one it replaces.
     db["warning_references"].create(
@@ -223,5 +223,41 @@ def m002_i3_warning_references(db: Database) -> None:
         {"feed": str, "guid": str, "updated": str, "link": str, "first_seen": str},
         pk=("feed", "guid"),
         not_null={"link", "first_seen"},
+        if_not_exists=True,
+    )
+
+
+@migrations()
+def m003_outbox_delivery(db: Database) -> None:
+    # A cancel or all-clear also removes the buttons of the leader's earlier messages for the warning.
+    db["outbox"].add_column("clear_buttons", int, not_null_default=0)
+    # When the row entered 'sending': rows left there by a crash are retried on start.
+    db["outbox"].add_column("claimed_at", str)
+    # Escalations to the admin chat happen once per (warning, city), even across restarts.
+    db["escalations"].create(
+        {"warning_id": int, "city_id": str, "sent_at": str, "chat_ids": str},
+        pk=("warning_id", "city_id"),
+        not_null={"sent_at"},
+        foreign_keys=[("warning_id", "warnings", "id"), ("city_id", "cities", "id")],
+        if_not_exists=True,
+    )
+    db["outbox"].create_index(["chat_id", "ref_id", "status"], index_name="idx_outbox_thread", if_not_exists=True)
+
+
+@migrations()
+def m004_leader_chat(db: Database) -> None:
+    # Wrong invite codes per chat, so the guessing limit survives a restart.
+    db["invite_failures"].create(
+        {"id": int, "chat_id": int, "at": str},
+        pk="id",
+        not_null={"chat_id", "at"},
+        if_not_exists=True,
+    )
+    db["invite_failures"].create_index(["chat_id", "at"], if_not_exists=True)
+    # A field report being put together (text, photos, pin), one per chat, so a restart loses none of it.
+    db["report_drafts"].create(
+        {"chat_id": int, "draft": str, "started_at": str, "updated_at": str},
+        pk="chat_id",
+        not_null={"draft", "started_at", "updated_at"},
         if_not_exists=True,
     )
