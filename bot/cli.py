@@ -51,6 +51,7 @@ def _parse_now(text: str | None) -> datetime:
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """One poll cycle: print one line (or JSON object) per warning; exit 1 if any feed failed."""
+    from bot.dispatch import dispatch
     from bot.poller import run_poll
     from subscribers.db import open_db
 
@@ -62,6 +63,8 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     db = open_db(memory=True) if dry_memory else open_db(settings.database)
     try:
         report = run_poll(settings, db, now, dry_run=args.dry_run)
+        # A real cycle queues the messages too; the running bot's worker sends them.
+        queued = 0 if args.dry_run else dispatch(db, settings, report, now)
     finally:
         db.close()
     for item in report.items:
@@ -71,7 +74,20 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
             print(item.summary_line(), flush=True)
     for failure in report.failures:
         print(f"floodbot: feed {failure.feed}: {failure.error}", file=sys.stderr)
+    if queued:
+        print(f"floodbot: {queued} messages queued for delivery", file=sys.stderr)
     return EXIT_FAILURE if report.failures else EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """The bot, the poller and the delivery worker, until SIGINT/SIGTERM."""
+    from bot.runner import MissingTokenError, run
+
+    try:
+        run(settings)
+    except MissingTokenError as exc:
+        raise UsageError(str(exc)) from None
+    return EXIT_OK
 
 
 def _not_built(issue: int) -> Callable[[argparse.Namespace, Settings], int]:
@@ -100,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     add("init", cmd_init, "create or migrate the database, sync cities, print an invite per city")
-    add("run", _not_built(6), "run the bot, the poller and the delivery worker until stopped")
+    add("run", cmd_run, "run the bot, the poller and the delivery worker until stopped")
     poll = add("poll", cmd_poll, "poll the feeds once (the scheduled poller is `floodbot run`)")
     poll.add_argument("--once", action="store_true", help="run one poll cycle and exit")
     poll.add_argument("--dry-run", action="store_true", help="write nothing")

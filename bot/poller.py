@@ -382,6 +382,13 @@ def _record_health(settings: Settings, db: Database, outcome: FetchOutcome, erro
     feed_health.set_healthy(db, outcome.feed, healthy)
 
 
+def fetch_state(settings: Settings, db: Database) -> tuple[dict[str, FeedHealth], dict[str, dict[str, str]]]:
+    """What fetching needs from the store: each feed's validators, and the index items already seen."""
+    health = feed_health.all_health(db)
+    seen = {f.name: feed_items.seen_items(db, f.name) for f in settings.feeds if f.enabled}
+    return health, seen
+
+
 def run_poll(
     settings: Settings,
     db: Database,
@@ -399,8 +406,7 @@ def run_poll(
             health: dict[str, FeedHealth] = {}
             seen: dict[str, dict[str, str]] = {}
         else:
-            health = feed_health.all_health(db)
-            seen = {f.name: feed_items.seen_items(db, f.name) for f in settings.feeds if f.enabled}
+            health, seen = fetch_state(settings, db)
         outcomes = fetch_feeds(settings, session, health, seen=seen)
     finally:
         if own:

@@ -296,3 +296,17 @@ def button_message_ids(db: Database, chat_id: int, warning_ids: list[int]) -> li
 def counts(db: Database) -> dict[str, int]:
     """Rows per status (for stats and the CLI)."""
     return {row["status"]: row["n"] for row in db.query("select status, count(*) as n from outbox group by status")}
+
+
+def chats_with_messages(db: Database, warning_ids: list[int]) -> set[int]:
+    """Chats that were sent a message for any of these warnings (who must hear of an update or cancel)."""
+    if not warning_ids:
+        return set()
+    return {
+        row["chat_id"]
+        for row in db.query(
+            f"select distinct chat_id from outbox where ref_id in ({_marks(warning_ids)})"
+            " and kind in ('alert', 'update', 'drill') and status = 'sent'",
+            warning_ids,
+        )
+    }

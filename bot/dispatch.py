@@ -1,0 +1,104 @@
+"""From a poll to the outbox: who gets which warning version, with which text.
+
+One outbox row per (warning version, chat), enqueued idempotently, so a poll that runs twice
+(a crash between store and enqueue, a restart) never sends twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from alerts.matching import passes_floor
+from alerts.model import City
+from alerts.render import MessageKind
+from bot.messages import message_kind, render_for
+from bot.poller import PollItem, PollReport
+from bot.settings import Settings
+from subscribers import outbox
+from subscribers.leaders import Leader, active_leaders
+from subscribers.outbox import Kind, OutboxItem
+
+log = logging.getLogger(__name__)
+
+_OUTBOX_KIND = {
+    MessageKind.NEW: Kind.ALERT,
+    MessageKind.UPDATE: Kind.UPDATE,
+    # The worker sees the all-clear by the warning's 'ended' status: a reply that removes the buttons.
+    MessageKind.ALL_CLEAR: Kind.UPDATE,
+    MessageKind.CANCEL: Kind.CANCEL,
+    MessageKind.DRILL: Kind.DRILL,
+}
+
+
+def recipients(
+    db: Database, kind: MessageKind, item: PollItem, cities: Sequence[City], thread: Sequence[int]
+) -> list[tuple[Leader, City | None]]:
+    """Active leaders who should get this version, each with their city (None: known only from the thread)."""
+    by_id = {c.id: c for c in cities}
+    covered = [by_id[c] for c in item.cities if c in by_id]
+    chosen: dict[int, tuple[Leader, City | None]] = {}
+    for leader in active_leaders(db, [c.id for c in covered]):
+        city = by_id[leader.city_id]
+        # Floors gate new alarms; a follow-up goes to everyone in the area, and the worker skips a
+        # cancel to a leader who never got the warning.
+        if kind in (MessageKind.NEW, MessageKind.UPDATE, MessageKind.DRILL) and not passes_floor(
+            item.warning, city, leader.minor_opt_in
+        ):
+            continue
+        chosen[leader.chat_id] = (leader, city)
+    if kind is not MessageKind.NEW and thread:
+        # Leaders who got an earlier version hear how it ends, even if the new version's area shrank.
+        earlier = outbox.chats_with_messages(db, list(thread))
+        for leader in active_leaders(db):
+            if leader.chat_id in earlier and leader.chat_id not in chosen:
+                chosen[leader.chat_id] = (leader, by_id.get(leader.city_id))
+    return list(chosen.values())
+
+
+def items_for(db: Database, settings: Settings, item: PollItem, cities: Sequence[City]) -> list[OutboxItem]:
+    """The outbox rows one poll item asks for (none when it is not to be sent)."""
+    if not item.send or item.warning_id is None:
+        return []
+    kind = message_kind(item.warning, item.status)
+    if kind is None:
+        return []
+    thread = [w for w in outbox.thread_ids(db, item.warning_id) if w != item.warning_id]
+    by_id = {c.id: c for c in cities}
+    covered = [by_id[c] for c in item.cities if c in by_id]
+    texts: dict[str, str] = {}
+    rows = []
+    for leader, _city in recipients(db, kind, item, cities, thread):
+        livelihood = str(leader.livelihood)
+        if livelihood not in texts:
+            texts[livelihood] = render_for(item.warning, kind, covered, livelihood, settings.tz)
+        out_kind = _OUTBOX_KIND[kind]
+        rows.append(
+            OutboxItem(
+                kind=out_kind,
+                ref_id=item.warning_id,
+                chat_id=leader.chat_id,
+                text=texts[livelihood],
+                priority=outbox.priority_for(out_kind, str(item.warning.severity)),
+            )
+        )
+    return rows
+
+
+def dispatch(db: Database, settings: Settings, report: PollReport, now: datetime) -> int:
+    """Enqueue every message a poll asks for; returns how many rows were new."""
+    cities = [c.to_city() for c in settings.cities]
+    added = 0
+    for item in report.items:
+        rows = items_for(db, settings, item, cities)
+        if rows:
+            new = outbox.enqueue(db, rows, now)
+            added += new
+            log.info(
+                "fan-out: %s %s/%s %s -> %d leaders (%d new rows)",
+                item.status, item.warning.sender, item.warning.identifier, item.warning.event, len(rows), new,
+            )
+    return added

@@ -1,0 +1,87 @@
+"""`floodbot run`: the bot, the poller and the delivery worker in one process until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+
+import requests
+from telegram import Update
+from telegram.ext import Application, ContextTypes
+
+from alerts.fetch import make_session
+from bot.app import build_application
+from bot.dispatch import dispatch
+from bot.poller import PollReport, fetch_feeds, fetch_state, process
+from bot.settings import Settings
+from subscribers.cities import sync_cities
+from subscribers.db import open_db
+
+log = logging.getLogger(__name__)
+
+POLL_JOB = "poll"
+
+HOW_TO_GET_A_TOKEN = (
+    "telegram.token is not set. Create a bot: open Telegram, talk to @BotFather, send /newbot,"
+    " then put the token in FLOODBOT_TELEGRAM__TOKEN (or telegram.token in the config file)."
+)
+
+
+class MissingTokenError(Exception):
+    """`floodbot run` needs a bot token."""
+
+
+async def poll_once(settings: Settings, db, session: requests.Session, now: datetime) -> tuple[PollReport, int]:
+    """One scheduled poll: fetch in a worker thread, then parse, store and enqueue on the loop's thread."""
+    health, seen = fetch_state(settings, db)
+    # requests blocks; SQLite stays on this thread (a connection belongs to the thread that opened it).
+    outcomes = await asyncio.to_thread(fetch_feeds, settings, session, health, seen=seen)
+    report = process(settings, db, outcomes, now)
+    return report, dispatch(db, settings, report, now)
+
+
+async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The JobQueue callback: one poll, one log line."""
+    data = context.bot_data
+    report, queued = await poll_once(data.settings, data.db, context.job.data, data.now())
+    statuses = Counter(str(item.status) for item in report.items)
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())) or "no warnings"
+    log.info("poll: %s; %d feed failures; %d messages queued", summary, len(report.failures), queued)
+    for failure in report.failures:
+        log.warning("poll: feed %s: %s", failure.feed, failure.error)
+
+
+def register_polling(app: Application, session: requests.Session) -> None:
+    """Poll at start, then every interval; a slow poll is never overlapped by the next (max_instances=1)."""
+    app.job_queue.run_repeating(
+        poll_job,
+        interval=app.bot_data.settings.polling.interval_seconds,
+        first=0,
+        name=POLL_JOB,
+        data=session,
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
+
+
+def run(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM; in-flight sends finish before exit (the JobQueue waits for running jobs)."""
+    if settings.telegram.token is None:
+        raise MissingTokenError(HOW_TO_GET_A_TOKEN)
+    db = open_db(settings.database)
+    sync_cities(db, settings.cities, datetime.now(UTC))
+    session = make_session()
+    app = build_application(settings, db)
+    register_polling(app, session)
+    log.info(
+        "floodbot: %d cities, %d feeds enabled, polling every %d s",
+        len(settings.cities), sum(f.enabled for f in settings.feeds), settings.polling.interval_seconds,
+    )
+    try:
+        # run_polling installs the SIGINT/SIGTERM handlers and shuts the application down cleanly.
+        app.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+    finally:
+        session.close()
+        db.close()
+        log.info("floodbot: stopped")

@@ -1,0 +1,101 @@
+"""Poll → match → render → outbox → Telegram: a feed change reaches exactly the leaders of the matched cities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from telegram import Bot
+
+from alerts.fetch import make_session
+from alerts.model import Severity
+from bot.delivery import deliver_due
+from bot.runner import poll_once
+from bot.settings import CitySettings, FeedSettings, load_settings
+from subscribers.cities import sync_cities
+from subscribers.leaders import Livelihood, update_leader, upsert_leader
+from tests.conftest import ROOT
+from tests.helpers.fake_telegram import fake_settings
+from tests.helpers.feeds import fixture_bytes
+
+AT = datetime.fromisoformat("2025-02-25T18:30:00+07:00")
+LATER = datetime.fromisoformat("2025-02-25T21:30:00+07:00")
+EXAMPLE_CITIES = load_settings(ROOT / "config.example.toml").cities
+# One leader per city, with the livelihoods spread so texts differ.
+LEADERS = {
+    "bo-yang": (101, Livelihood.FISHING),
+    "phatong": (102, Livelihood.FARMING),
+    "khuan-lang": (103, Livelihood.LABOUR),
+    "padang-besar": (104, Livelihood.TRADE),
+    "tanot-duan": (105, Livelihood.OTHER),
+    "la-ngu": (106, Livelihood.FISHING),
+}
+
+
+@pytest.fixture
+def setup(db, fake_tg, httpserver):
+    httpserver.expect_request("/cap").respond_with_data(fixture_bytes("tmd_cap_heavy_rain_TMD25680225051318_2.xml"))
+    settings = fake_settings(
+        fake_tg,
+        cities=EXAMPLE_CITIES,
+        feeds=[FeedSettings(name="tmd-cap", kind="cap", url=httpserver.url_for("/cap"))],
+    )
+    sync_cities(db, settings.cities, AT)
+    for city, (chat_id, livelihood) in LEADERS.items():
+        upsert_leader(db, chat_id, city, AT, name=f"ผู้นำ {city}", livelihood=livelihood)
+    return settings
+
+
+async def poll_and_deliver(db, settings, fake_tg, now):
+    with make_session(retries=0) as session:
+        report, queued = await poll_once(settings, db, session, now)
+    async with Bot(fake_tg.token, base_url=fake_tg.base_url) as bot:
+        await deliver_due(bot, db, settings, lambda: now)
+    return report, queued
+
+
+async def test_alert_reaches_exactly_the_matched_cities(db, setup, fake_tg):
+    report, queued = await poll_and_deliver(db, setup, fake_tg, AT)
+    assert [i.status for i in report.items] == ["new"] and queued == 5
+    got = {m.chat_id: m for m in fake_tg.messages()}
+    assert sorted(got) == [101, 102, 103, 104, 105]  # Satun's la-ngu (106) is outside the warning
+    fishing, farming = got[101].text, got[102].text
+    assert "ฝนตกหนัก" in fishing and "25 ก.พ. 2568 18:00 น." in fishing
+    assert fishing != farming  # livelihood advice differs
+    assert all(m.buttons()[0][0] == "รับทราบ" for m in got.values())
+
+
+async def test_same_feed_again_sends_nothing_more(db, setup, fake_tg):
+    await poll_and_deliver(db, setup, fake_tg, AT)
+    report, queued = await poll_and_deliver(db, setup, fake_tg, AT)
+    assert [i.status for i in report.items] == ["unchanged"] and queued == 0
+    assert len(fake_tg.messages()) == 5
+
+
+async def test_cancel_is_a_reply_and_removes_the_buttons(db, setup, fake_tg, httpserver):
+    await poll_and_deliver(db, setup, fake_tg, AT)
+    first = {m.chat_id: m.message_id for m in fake_tg.messages()}
+    httpserver.clear()
+    httpserver.expect_request("/cap").respond_with_data(fixture_bytes("tmd_cap_cancel_constructed.xml"))
+    report, queued = await poll_and_deliver(db, setup, fake_tg, LATER)
+    assert [i.status for i in report.items] == ["cancelled"]
+    cancels = [m for m in fake_tg.messages() if m.reply_to is not None]
+    assert {m.chat_id: m.reply_to for m in cancels} == first
+    assert all("ยกเลิก" in m.text for m in cancels)
+    # The earlier alerts lost their รับทราบ button.
+    assert all(fake_tg.message(chat, mid).buttons() == [] for chat, mid in first.items())
+    assert 106 not in {m.chat_id for m in fake_tg.messages()}
+
+
+async def test_severity_floor_and_minor_opt_in(db, setup, fake_tg):
+    # Bo Yang's floor is Extreme, so a Severe warning reaches only its leader who opted in to all warnings.
+    settings = setup.model_copy(
+        update={"cities": [c.model_copy(update={"min_severity": Severity.EXTREME}) if c.id == "bo-yang" else c
+                           for c in setup.cities]}
+    )
+    upsert_leader(db, 107, "bo-yang", AT, name="ผู้นำ ทุกระดับ")
+    update_leader(db, 107, AT, minor_opt_in=True)
+    await poll_and_deliver(db, settings, fake_tg, AT)
+    got = {m.chat_id for m in fake_tg.messages()}
+    assert 107 in got and 101 not in got
+    assert got == {102, 103, 104, 105, 107}
