@@ -7,10 +7,11 @@ from datetime import datetime, timedelta, tzinfo
 from pydantic import BaseModel
 from sqlite_utils import Database
 
+from alerts.render import thai_datetime
 from bot import texts
 from subscribers import reports
 from subscribers.cities import city_name
-from subscribers.in_force import warning_title
+from subscribers.warnings import warning_title
 from subscribers.leaders import Leader
 from subscribers.reports import Depth, FieldReport, ReportDraft
 
@@ -102,7 +103,7 @@ def admin_summary(db: Database, report: FieldReport, leader: Leader, tz: tzinfo)
             number=report.id,
             name=leader.name or str(leader.chat_id),
             city=city_name(db, report.city_id),
-            at=texts.thai_datetime(report.created_at, tz),
+            at=thai_datetime(report.created_at, tz),
         )
     ]
     if report.warning_id is not None:

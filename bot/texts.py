@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+from alerts.render import thai_datetime
 from subscribers.leaders import Livelihood
 from subscribers.reports import MAX_PHOTOS, Depth
 
-MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
 
 LIVELIHOODS = {
     Livelihood.FISHING: "ประมง",
@@ -140,12 +140,6 @@ TEXT_NO_REPORT = "ถ้าต้องการรายงานสถาน�
 EDITED = "บอทอ่านข้อความที่แก้ไขไม่ได้ กรุณาส่งเป็นข้อความใหม่"
 GROUP_ONLY_PRIVATE = "บอทนี้ใช้ได้ในแชทส่วนตัวเท่านั้น กรุณาทักบอทโดยตรง"
 RESUME_SIGNUP = "การลงทะเบียนยังไม่เสร็จ พิมพ์ /start เพื่อทำต่อ"
-
-
-def thai_datetime(moment: datetime, tz: tzinfo) -> str:
-    """`25 ก.พ. 2568 18:30 น.`: Buddhist-era year, local time."""
-    local = moment.astimezone(tz)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year + 543} {local:%H:%M} น."
 
 
 def validity(start: datetime, end: datetime | None, tz: tzinfo) -> str:

@@ -47,6 +47,17 @@ class StoredWarning(BaseModel):
     first_seen: datetime
     last_seen: datetime | None
 
+    @property
+    def headline(self) -> str:
+        """The headline of the parsed warning, or ''."""
+        return str(_parsed(self.parsed).get("headline") or "")
+
+    @property
+    def starts(self) -> datetime:
+        """When the warning takes effect: onset, else effective, else sent."""
+        parsed = _parsed(self.parsed)
+        return _aware(parsed.get("onset")) or _aware(parsed.get("effective")) or self.sent
+
 
 class NewVersion(BaseModel):
     """A version to store, as `bot` builds it from an `alerts.model.Warning`."""
@@ -200,6 +211,33 @@ def warnings_in_force(db: Database, city_id: str, now: datetime) -> list[StoredW
     """Active, unexpired versions whose cities include city_id, newest first (for /status)."""
     sql = (
         f"select {_COLUMNS} from warnings where status = 'active' and (expires is null or expires > ?) "
-        "and exists (select 1 from json_each(warnings.cities) where json_each.value = ?) order by sent desc, id desc"
+        "and exists (select 1 from json_each(coalesce(warnings.cities, '[]')) where json_each.value = ?) "
+        # A version replaced by a newer active one is not listed twice.
+        "and not exists (select 1 from warnings n where n.supersedes = warnings.id and n.status = 'active') "
+        "order by sent desc, id desc"
     )
     return [_row(r) for r in db.query(sql, [to_db(now), city_id])]
+
+
+def warning_title(db: Database, warning_id: int) -> str | None:
+    """A warning's headline, else its event, for naming it in a report; None if there is no such row."""
+    stored = get_warning(db, warning_id)
+    return (stored.headline or stored.event or None) if stored else None
+
+
+def _parsed(text: str | None) -> dict:
+    try:
+        parsed = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _aware(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None

@@ -7,15 +7,16 @@ from datetime import datetime, tzinfo
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
+from alerts.render import thai_datetime
 from bot import texts
 from bot.handlers.common import Context, active_leader
 from subscribers.cities import city_name
-from subscribers.in_force import WarningInForce, warnings_in_force
+from subscribers.warnings import StoredWarning, warnings_in_force
 
 
-def status_text(warnings: list[WarningInForce], city: str, now: datetime, tz: tzinfo) -> str:
+def status_text(warnings: list[StoredWarning], city: str, now: datetime, tz: tzinfo) -> str:
     """One line per warning with its validity, or a line saying there is none."""
-    when = texts.thai_datetime(now, tz)
+    when = thai_datetime(now, tz)
     if not warnings:
         return texts.STATUS_NONE.format(city=city, now=when)
     lines = [texts.STATUS_HEAD.format(city=city, now=when)]

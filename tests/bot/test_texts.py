@@ -8,17 +8,6 @@ from bot import texts
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
-@pytest.mark.parametrize(
-    ("moment", "expected"),
-    [
-        (datetime(2025, 2, 25, 11, 30, tzinfo=UTC), "25 ก.พ. 2568 18:30 น."),  # +7 h, BE = CE + 543
-        (datetime(2024, 12, 31, 17, 5, tzinfo=UTC), "1 ม.ค. 2568 00:05 น."),  # crosses the year in Bangkok
-    ],
-)
-def test_thai_datetime(moment, expected):
-    assert texts.thai_datetime(moment, BANGKOK) == expected
-
-
 def test_validity_open_ended():
     start = datetime(2025, 2, 25, 11, 30, tzinfo=UTC)
     assert texts.validity(start, None, BANGKOK) == "ตั้งแต่ 25 ก.พ. 2568 18:30 น. (ยังไม่กำหนดสิ้นสุด)"

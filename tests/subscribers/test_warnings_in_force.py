@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from subscribers.in_force import warning_title, warnings_in_force
+from subscribers.warnings import warning_title, warnings_in_force
 from tests.helpers.leader_seed import add_cities, add_warning
 
 
