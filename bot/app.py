@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 from telegram.ext import Application, ContextTypes
 
+from bot.admin import register_admin_handlers
 from bot.settings import Settings
 
 
@@ -48,4 +49,5 @@ def build_application(
     app.bot_data.db = db
     app.bot_data.clock = clock
     # Feature modules register their handlers and jobs here, in this order.
+    register_admin_handlers(app)
     return app
