@@ -51,3 +51,14 @@ def golden(request: pytest.FixtureRequest):
         assert text == path.read_text(encoding="utf-8")
 
     return check
+
+
+@pytest.fixture
+def fake_tg():
+    """A fake Telegram Bot API server on 127.0.0.1 (limits on); fails the test if an unknown method was called."""
+    from tests.helpers.fake_telegram import FakeTelegram
+
+    fake = FakeTelegram().start()
+    yield fake
+    fake.stop()
+    assert not fake.unknown_methods, f"the bot called methods the fake does not know: {fake.unknown_methods}"
