@@ -73,14 +73,15 @@ async def send_pending(
     now: Callable[[], datetime],
     rate_per_second: float,
     on_progress: Callable[[Progress], None] | None = None,
+    limit: int | None = None,
 ) -> Progress:
-    """Send every pending outbox row of one notice or drill, pacing at `rate_per_second`; final counts."""
+    """Send the pending outbox rows (at most `limit`) of one notice or drill at `rate_per_second`; the counts."""
     rows = list(
         db.query(
             "select id, chat_id, text from outbox where kind = ? and ref_id = ? and status = 'pending' order by id",
             [kind, ref_id],
         )
-    )
+    )[:limit]
     for row in rows:
         await _send_one(bot, db, row, now)
         if on_progress:
