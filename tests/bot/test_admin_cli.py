@@ -91,3 +91,19 @@ def test_admin_commands_have_help(site):
     for command in ("invite", "broadcast", "export"):
         result = run_floodbot(command, "--help", cwd=site)
         assert result.returncode == 0 and "--config" in result.stdout
+
+
+def test_broadcast_with_token_sends_and_shows_progress(site):
+    from tests.helpers.fake_telegram import FakeTelegram
+
+    with FakeTelegram() as fake:
+        fake.block(12)
+        env = {"FLOODBOT_TELEGRAM__TOKEN": fake.token, "FLOODBOT_TELEGRAM__BASE_URL": fake.base_url}
+        result = run_floodbot("broadcast", "--all", "--text", "ประชุมแกนนำ", cwd=site, env=env)
+        assert not fake.unknown_methods
+        texts = {m.chat_id: m.text for m in fake.messages()}
+    assert result.returncode == 0, result.stderr
+    # Leaders 11 and 21 get it; 12 blocked the bot.
+    assert sorted(texts) == [11, 21] and texts[11] == "📢 ประกาศ\nประชุมแกนนำ"
+    assert "delivered 2, failed 0, blocked 1, pending 0 (of 3)" in result.stdout
+    assert "3/3" in result.stderr and "[" in result.stderr
