@@ -207,7 +207,24 @@ def m001_initial(db: Database) -> None:
 
 
 @migrations()
-def m002_i7_admin(db: Database) -> None:
+def m002_i5_outbox_delivery(db: Database) -> None:
+    # A cancel or all-clear also removes the buttons of the leader's earlier messages for the warning.
+    db["outbox"].add_column("clear_buttons", int, not_null_default=0)
+    # When the row entered 'sending': rows left there by a crash are retried on start.
+    db["outbox"].add_column("claimed_at", str)
+    # Escalations to the admin chat happen once per (warning, city), even across restarts.
+    db["escalations"].create(
+        {"warning_id": int, "city_id": str, "sent_at": str, "chat_ids": str},
+        pk=("warning_id", "city_id"),
+        not_null={"sent_at"},
+        foreign_keys=[("warning_id", "warnings", "id"), ("city_id", "cities", "id")],
+        if_not_exists=True,
+    )
+    db["outbox"].create_index(["chat_id", "ref_id", "status"], index_name="idx_outbox_thread", if_not_exists=True)
+
+
+@migrations()
+def m003_i7_admin(db: Database) -> None:
     # A drill is an exercise warning (a row in `warnings`, status Exercise) sent to some cities;
     # its report is due at `report_at` and written once (`reported_at`).
     db["drills"].create(

@@ -1,7 +1,6 @@
 """Notices (admin broadcasts, recurring notices) and their fan-out into the outbox.
 
-`enqueue_rows` writes outbox rows straight to the m001 schema; it is the seam where
-`subscribers.outbox.enqueue` (issue 5) takes over once that module is merged.
+Rows go through `subscribers.outbox.enqueue`, so the delivery worker sends them like any other.
 """
 
 from __future__ import annotations
@@ -13,12 +12,11 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlite_utils import Database
 
+from subscribers import outbox
 from subscribers.leaders import active_leaders
 from subscribers.timeutil import from_db, to_db
 
 ALL_CITIES = "all"
-# Outbox priority: real alerts (issue 5 gives them higher numbers) go before notices and drills.
-NOTICE_PRIORITY = 0
 
 
 class Recipient(BaseModel):
@@ -54,26 +52,13 @@ def resolve_cities(db: Database, cities: Iterable[str]) -> list[str] | None:
 
 
 def enqueue_rows(db: Database, kind: str, ref_id: int, recipients: list[Recipient], now: datetime) -> int:
-    """One pending outbox row per recipient; idempotent on (kind, ref_id, chat_id). Returns rows added."""
-    before = db["outbox"].count_where("kind = ? and ref_id = ?", [kind, ref_id])
-    db["outbox"].insert_all(
-        (
-            {
-                "kind": kind,
-                "ref_id": ref_id,
-                "chat_id": r.chat_id,
-                "priority": NOTICE_PRIORITY,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": to_db(now),
-                "text": r.text,
-                "created_at": to_db(now),
-            }
-            for r in recipients
-        ),
-        ignore=True,
+    """One pending outbox row per recipient through the outbox store; idempotent. Returns rows added."""
+    priority = outbox.priority_for(kind)
+    return outbox.enqueue(
+        db,
+        [outbox.OutboxItem(kind=kind, ref_id=ref_id, chat_id=r.chat_id, text=r.text, priority=priority) for r in recipients],
+        now,
     )
-    return db["outbox"].count_where("kind = ? and ref_id = ?", [kind, ref_id]) - before
 
 
 def create_notice(

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from bot.settings import CitySettings
+from subscribers.acks import record_ack
 from subscribers.cities import sync_cities
 from subscribers.leaders import Livelihood, deactivate, upsert_leader
 from subscribers.timeutil import to_db
@@ -34,8 +35,8 @@ def seed_leaders(db: Database, now: datetime, spec: dict[str, list[int]], inacti
 
 
 def ack(db: Database, warning_id: int, chat_id: int, at: datetime) -> None:
-    """An acknowledgement, as issue 5's acks module writes it."""
-    db["acknowledgements"].insert({"warning_id": warning_id, "chat_id": chat_id, "acked_at": to_db(at)})
+    """An acknowledgement, as the leader's รับทราบ button records it."""
+    record_ack(db, warning_id, chat_id, at)
 
 
 def mark_sent(db: Database, kind: str, ref_id: int, at: datetime) -> None:
