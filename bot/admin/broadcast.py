@@ -6,6 +6,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
 from telegram.warnings import PTBUserWarning
 from telegram.ext import (
     CallbackQueryHandler,
@@ -127,7 +128,8 @@ async def text_written(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
             ]
         ]
     )
-    await update.effective_message.reply_text(draft.text, reply_markup=buttons)
+    # Sent as the worker will send it (HTML), so the preview is exactly what leaders get.
+    await update.effective_message.reply_text(draft.text, reply_markup=buttons, parse_mode=ParseMode.HTML)
     return CONFIRM
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from datetime import datetime, timedelta
 
@@ -39,7 +40,7 @@ def drill_warning(identifier: str, city_ids: list[str], now: datetime) -> Warnin
 
 def drill_text(city_name: str) -> str:
     """What a leader receives in a drill (seam for issue 4's `render_alert(..., kind=MessageKind.drill)`)."""
-    return texts.DRILL_MESSAGE.format(city=city_name)
+    return texts.DRILL_MESSAGE.format(city=html.escape(city_name, quote=False))
 
 
 def start(settings: Settings, db: Database, target: str, created_by: str, now: datetime) -> tuple[drills.Drill, int]:

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 from telegram import Bot
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from subscribers.leaders import deactivate
@@ -34,7 +35,7 @@ def _seconds(value: object) -> float:
 async def _send_one(bot: Bot, db: Database, row: dict, now: Callable[[], datetime]) -> None:
     for _attempt in range(MAX_RETRIES):
         try:
-            message = await bot.send_message(row["chat_id"], row["text"])
+            message = await bot.send_message(row["chat_id"], row["text"], parse_mode=ParseMode.HTML)
         except RetryAfter as exc:
             await asyncio.sleep(_seconds(exc.retry_after))
             continue

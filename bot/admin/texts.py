@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -46,7 +47,7 @@ ALL_CITIES = "ทุกเมือง"
 DRILL_USAGE = "ใช้: /drill <เมือง|all> เช่น /drill bo-yang"
 DRILL_EVENT = "ซ้อมแจ้งเตือนน้ำท่วม"
 DRILL_MESSAGE = (
-    "🟦 [ซ้อม] การซ้อมแจ้งเตือนน้ำท่วม ({city})\n"
+    "<b>🟦 [ซ้อม] การซ้อมแจ้งเตือนน้ำท่วม ({city})</b>\n"
     "นี่คือการซ้อม ไม่ใช่เหตุการณ์จริง ไม่ต้องอพยพ\n"
     "กรุณากด รับทราบ โดยเร็วที่สุด เพื่อทดสอบการแจ้งเตือน\n"
     "[ซ้อม]"
@@ -108,8 +109,8 @@ def city_list(names: list[str] | None) -> str:
 
 
 def notice_message(text: str) -> str:
-    """Exactly what a leader receives for an admin notice."""
-    return f"{NOTICE_HEADER}\n{text.strip()}"
+    """Exactly what a leader receives for an admin notice (HTML, as the outbox holds it)."""
+    return f"<b>{NOTICE_HEADER}</b>\n{html.escape(text.strip(), quote=False)}"
 
 
 def progress_text(progress: Progress) -> str:

@@ -77,7 +77,7 @@ async def test_broadcast_to_two_cities_with_live_counter(app, fake, store, clock
     await command(app, fake, ADMIN, "ประชุมด่วนคืนนี้ 19:00 น.")
     preview_title, preview = fake.messages(ADMIN)[1:]
     assert preview_title.text == "ตัวอย่างข้อความที่แกนนำจะได้รับ (5 คน: บ่อยาง, พะตง):"
-    assert preview.text == "📢 ประกาศ\nประชุมด่วนคืนนี้ 19:00 น."
+    assert preview.text == "<b>📢 ประกาศ</b>\nประชุมด่วนคืนนี้ 19:00 น."
     assert store["outbox"].count == 0  # nothing queued before confirming
     await press(app, fake, ADMIN, preview.message_id, "bc:send")
     status = fake.messages(ADMIN)[-1]
@@ -118,7 +118,7 @@ async def test_drill_report_median_and_missing(app, fake, store, clock, now, gol
     (drill,) = store.query("select * from drills")
     await send_pending(app.bot, store, "drill", drill["warning_id"], clock, 1000)
     leader_text = fake.messages(11)[0].text
-    assert leader_text.startswith("🟦 [ซ้อม]") and "ไม่ใช่เหตุการณ์จริง" in leader_text
+    assert leader_text.startswith("<b>🟦 [ซ้อม]") and "ไม่ใช่เหตุการณ์จริง" in leader_text
     for chat_id, after in [(11, 1), (12, 5), (21, 2), (22, 4)]:  # 13 and 31 never acknowledge
         ack(store, drill["warning_id"], chat_id, now + minutes(after))
     clock.now = now + minutes(29)

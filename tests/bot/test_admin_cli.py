@@ -104,6 +104,6 @@ def test_broadcast_with_token_sends_and_shows_progress(site):
         texts = {m.chat_id: m.text for m in fake.messages()}
     assert result.returncode == 0, result.stderr
     # Leaders 11 and 21 get it; 12 blocked the bot.
-    assert sorted(texts) == [11, 21] and texts[11] == "📢 ประกาศ\nประชุมแกนนำ"
+    assert sorted(texts) == [11, 21] and texts[11] == "<b>📢 ประกาศ</b>\nประชุมแกนนำ"
     assert "delivered 2, failed 0, blocked 1, pending 0 (of 3)" in result.stdout
     assert "3/3" in result.stderr and "[" in result.stderr
