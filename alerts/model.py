@@ -170,6 +170,8 @@ class City(_Frozen):
     lat: float
     lon: float
     min_severity: Severity = Severity.MODERATE
+    # The amphoe (district) name in Thai, for warnings that only name places in text.
+    district_th: str | None = None
     # GeoJSON boundary text, if the operator configured one (bot reads the file).
     boundary_geojson: str | None = Field(default=None, repr=False)
 

@@ -104,6 +104,8 @@ class CitySettings(_Section):
     lon: float
     boundary: Path | None = None
     min_severity: Severity = Severity.MODERATE
+    # The amphoe (district) name in Thai: text-only warnings that name the district match it.
+    district_th: str | None = None
 
     _id = field_validator("id")(_check_slug)
 
@@ -154,6 +156,7 @@ class CitySettings(_Section):
             lat=self.lat,
             lon=self.lon,
             min_severity=self.min_severity,
+            district_th=self.district_th,
             boundary_geojson=boundary,
         )
 

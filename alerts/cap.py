@@ -1,0 +1,282 @@
+"""CAP 1.2 alerts and CAP feed indexes (RSS or Atom) into `Warning` and `IndexItem`.
+
+Every byte goes through defusedxml: an entity bomb or an external entity is refused, never expanded.
+TMD's quirks (real sample TMD25680225051318_2): Buddhist-era years on every date, polygons written
+lon,lat, `ISO3166-2` geocodes `TH-90`, an XML-DSig `<Signature>` beside `<info>` (ignored).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import ParseError as XMLParseError
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from alerts.errors import ParseError
+from alerts.model import Area, Circle, Geocode, Reference, Warning
+
+# Thailand's box: latitudes and longitudes do not overlap, so the order of a pair is detectable.
+THAI_LAT = (5.5, 20.6)
+THAI_LON = (97.0, 106.0)
+# A year this large is Buddhist era (BE = CE + 543); CAP from TMD writes 2568 for 2025.
+_BE_OFFSET = 543
+_BE_FLOOR = 2400
+_YEAR = re.compile(r"^\s*(\d{4})(?=-)")
+# Preferred info languages: Thai first, then English, else the document's first block.
+_LANGS = ("th", "en")
+
+
+class IndexItem(BaseModel):
+    """One entry of a CAP feed index: where the CAP XML is, its id and when it changed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    link: str
+    guid: str = ""
+    updated: datetime | None = None
+
+
+def parse_cap(data: bytes, feed: str) -> Warning:
+    """One CAP alert document into one `Warning` (Thai `info` preferred); raises ParseError only."""
+    root = _parse_xml(data)
+    if _local(root.tag) != "alert":
+        raise ParseError(f"not a CAP alert: root element is <{_local(root.tag)}>")
+    try:
+        return _warning(root, feed)
+    except ValidationError as exc:
+        raise ParseError(f"CAP alert has invalid values: {_first_error(exc)}") from None
+    except (ValueError, TypeError) as exc:
+        if isinstance(exc, ParseError):
+            raise
+        raise ParseError(f"CAP alert has invalid values: {exc}") from None
+
+
+def parse_cap_index(data: bytes) -> list[IndexItem]:
+    """The items of a CAP feed index in RSS 2.0 or Atom; raises ParseError only."""
+    root = _parse_xml(data)
+    kind = _local(root.tag)
+    try:
+        if kind == "rss":
+            channel = _child(root, "channel")
+            items = _children(channel, "item") if channel is not None else []
+            return [_rss_item(item) for item in items]
+        if kind == "feed":
+            return [_atom_entry(entry) for entry in _children(root, "entry")]
+    except ValidationError as exc:
+        raise ParseError(f"CAP index has invalid values: {_first_error(exc)}") from None
+    raise ParseError(f"not a CAP index: root element is <{kind}> (expected <rss> or <feed>)")
+
+
+def is_cap_alert(data: bytes) -> bool:
+    """True when the document's root is a CAP <alert> (a feed URL may serve one alert, not an index)."""
+    return _local(_parse_xml(data).tag) == "alert"
+
+
+def parse_cap_date(text: str) -> datetime:
+    """A CAP date: Buddhist-era years become Gregorian; an offset is required."""
+    text = text.strip()
+    match = _YEAR.match(text)
+    if match and int(match.group(1)) >= _BE_FLOOR:
+        text = f"{int(match.group(1)) - _BE_OFFSET:04d}{text[match.end():]}"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ParseError(f"bad CAP date {text[:40]!r}") from None
+    if moment.tzinfo is None:
+        raise ParseError(f"CAP date without offset {text[:40]!r}")
+    return moment
+
+
+def parse_polygon(text: str) -> tuple[tuple[float, float], ...]:
+    """A CAP polygon into (lat, lon) pairs, swapping TMD's lon,lat order when detected."""
+    points: list[tuple[float, float]] = []
+    for pair in text.split():
+        parts = pair.split(",")
+        if len(parts) != 2:
+            raise ParseError(f"bad polygon point {pair[:40]!r}")
+        try:
+            a, b = float(parts[0]), float(parts[1])
+        except ValueError:
+            raise ParseError(f"bad polygon point {pair[:40]!r}") from None
+        if a != a or b != b or abs(a) > 360 or abs(b) > 360:  # NaN or nonsense
+            raise ParseError(f"bad polygon point {pair[:40]!r}")
+        points.append((a, b))
+    if len(points) < 3:
+        raise ParseError("polygon has fewer than 3 points")
+    if _looks_lon_lat(points):
+        points = [(b, a) for a, b in points]
+    return tuple(points)
+
+
+def _looks_lon_lat(points: list[tuple[float, float]]) -> bool:
+    """Every pair reads as (lon, lat) inside Thailand and none as (lat, lon)."""
+
+    def inside(lat: float, lon: float) -> bool:
+        return THAI_LAT[0] <= lat <= THAI_LAT[1] and THAI_LON[0] <= lon <= THAI_LON[1]
+
+    return all(inside(b, a) for a, b in points) and not any(inside(a, b) for a, b in points)
+
+
+def _parse_xml(data: bytes) -> Element:
+    if not data or not data.strip():
+        raise ParseError("empty document")
+    try:
+        return SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise ParseError(f"unsafe XML refused: {type(exc).__name__}") from None
+    except XMLParseError as exc:
+        raise ParseError(f"not well-formed XML: {exc}") from None
+    except (ValueError, LookupError) as exc:  # expat: bad encoding declarations and the like
+        raise ParseError(f"unreadable XML: {exc}") from None
+
+
+def _local(tag: object) -> str:
+    # Namespaces differ between CAP 1.1 and 1.2 and some feeds drop them: match local names.
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _children(node: Element, name: str) -> list[Element]:
+    return [child for child in node if _local(child.tag) == name]
+
+
+def _child(node: Element, name: str) -> Element | None:
+    return next((child for child in node if _local(child.tag) == name), None)
+
+
+def _text(node: Element | None, name: str, default: str = "") -> str:
+    child = _child(node, name) if node is not None else None
+    return (child.text or "").strip() if child is not None else default
+
+
+def _required(node: Element, name: str) -> str:
+    value = _text(node, name)
+    if not value:
+        raise ParseError(f"CAP alert has no <{name}>")
+    return value
+
+
+def _date(node: Element | None, name: str) -> datetime | None:
+    value = _text(node, name)
+    return parse_cap_date(value) if value else None
+
+
+def _pick_info(infos: list[Element]) -> Element | None:
+    for prefix in _LANGS:
+        for info in infos:
+            if _text(info, "language", "en-US").lower().startswith(prefix):
+                return info
+    return infos[0] if infos else None
+
+
+def _warning(root: Element, feed: str) -> Warning:
+    info = _pick_info(_children(root, "info"))
+    fields: dict[str, object] = {
+        "feed": feed,
+        "sender": _required(root, "sender"),
+        "identifier": _required(root, "identifier"),
+        "sent": parse_cap_date(_required(root, "sent")),
+        "status": _required(root, "status"),
+        "msg_type": _required(root, "msgType"),
+        "references": _references(_text(root, "references")),
+        "event": "",
+    }
+    if info is not None:
+        fields.update(
+            language=_text(info, "language", "en-US"),
+            event=_text(info, "event"),
+            category=tuple(c.text.strip() for c in _children(info, "category") if c.text and c.text.strip()),
+            response_type=tuple(
+                r.text.strip() for r in _children(info, "responseType") if r.text and r.text.strip()
+            ),
+            effective=_date(info, "effective"),
+            onset=_date(info, "onset"),
+            expires=_date(info, "expires"),
+            sender_name=_text(info, "senderName"),
+            headline=_text(info, "headline"),
+            description=_text(info, "description"),
+            instruction=_text(info, "instruction"),
+            web=_text(info, "web"),
+            areas=tuple(_area(a) for a in _children(info, "area")),
+            parameters=tuple(
+                (_text(p, "valueName"), _text(p, "value")) for p in _children(info, "parameter")
+            ),
+        )
+        for name in ("urgency", "severity", "certainty"):
+            value = _text(info, name)
+            if value:
+                fields[name] = value
+    return Warning(**fields)
+
+
+def _area(node: Element) -> Area:
+    return Area(
+        desc=_text(node, "areaDesc"),
+        polygons=tuple(parse_polygon(p.text or "") for p in _children(node, "polygon")),
+        circles=tuple(_circle(c.text or "") for c in _children(node, "circle")),
+        geocodes=tuple(
+            Geocode(name=_text(g, "valueName"), value=_text(g, "value")) for g in _children(node, "geocode")
+        ),
+    )
+
+
+def _circle(text: str) -> Circle:
+    try:
+        centre, radius = text.split()
+        a, b = (float(x) for x in centre.split(","))
+        r = float(radius)
+    except ValueError:
+        raise ParseError(f"bad circle {text[:40]!r}") from None
+    lat, lon = (b, a) if _looks_lon_lat([(a, b)]) else (a, b)
+    return Circle(lat=lat, lon=lon, radius_km=r)
+
+
+def _references(text: str) -> tuple[Reference, ...]:
+    """CAP references: space-separated `sender,identifier,sent` triples."""
+    refs = []
+    for triple in text.split():
+        parts = triple.split(",")
+        if len(parts) != 3 or not parts[0] or not parts[1]:
+            raise ParseError(f"bad CAP reference {triple[:60]!r}")
+        refs.append(Reference(sender=parts[0], identifier=parts[1], sent=parse_cap_date(parts[2])))
+    return tuple(refs)
+
+
+def _rss_item(item: Element) -> IndexItem:
+    link = _text(item, "link")
+    if not link:
+        raise ParseError("RSS item has no <link>")
+    pub = _text(item, "pubDate")
+    return IndexItem(link=link, guid=_text(item, "guid") or link, updated=_rfc822(pub) if pub else None)
+
+
+def _atom_entry(entry: Element) -> IndexItem:
+    links = _children(entry, "link")
+    # Prefer the link typed as CAP, else the alternate one, else the first with an href.
+    chosen = next((x for x in links if "cap" in (x.get("type") or "")), None)
+    chosen = chosen or next((x for x in links if x.get("rel", "alternate") == "alternate"), None)
+    href = (chosen.get("href") or "").strip() if chosen is not None else ""
+    if not href:
+        raise ParseError("Atom entry has no <link href>")
+    updated = _text(entry, "updated") or _text(entry, "published")
+    return IndexItem(link=href, guid=_text(entry, "id") or href, updated=parse_cap_date(updated) if updated else None)
+
+
+def _rfc822(text: str) -> datetime:
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        raise ParseError(f"bad RSS date {text[:40]!r}") from None
+    if moment.tzinfo is None:
+        raise ParseError(f"RSS date without zone {text[:40]!r}")
+    return moment
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}"

@@ -1,0 +1,179 @@
+"""CAP parsing: the real TMD sample with its quirks, its fixed form, indexes, and hostile input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from alerts.cap import parse_cap, parse_cap_date, parse_cap_index, parse_polygon
+from alerts.errors import ParseError
+from alerts.model import MsgType, Severity, Status
+
+BKK = timezone(timedelta(hours=7))
+TMD = "tmd_cap_heavy_rain_TMD25680225051318_2.xml"
+
+
+def load(fixture_path, name: str) -> bytes:
+    return fixture_path(name).read_bytes()
+
+
+@pytest.mark.parametrize("name", [TMD, "tmd_cap_fixed_form_constructed.xml"])
+def test_tmd_sample_and_fixed_form_parse_to_the_same_warning(fixture_path, name):
+    # TMD writes 2568 and lon,lat; a fixed feed (2025, lat,lon) must give the identical result.
+    w = parse_cap(load(fixture_path, name), "tmd-cap")
+    assert (w.sender, w.identifier) == ("TMD", "TMD25680225051318_2")
+    assert w.event == "Heavy Rain" and w.severity is Severity.SEVERE
+    assert w.status is Status.ACTUAL and w.msg_type is MsgType.ALERT
+    assert w.sent == datetime(2025, 2, 25, 17, 13, tzinfo=BKK)
+    assert w.effective == datetime(2025, 2, 25, 18, 0, tzinfo=BKK)
+    assert w.expires == datetime(2025, 2, 26, 6, 0, tzinfo=BKK)
+    assert w.language == "th-TH" and w.headline.startswith("พื้นที่เสี่ยงภัยฝนตกหนัก")
+    area = w.areas[0]
+    assert len(area.polygons) == 107
+    assert area.polygons[0][0] == (9.311178, 99.968294)  # (lat, lon)
+    for ring in area.polygons:
+        assert all(5.5 <= lat <= 20.6 and 97 <= lon <= 106 for lat, lon in ring)
+    assert ("ISO3166-2", "TH-90") in {(g.name, g.value) for g in area.geocodes}
+    assert w.web == "https://www.tmd.go.th/forecast/daily"
+
+
+def test_fixed_form_has_same_version_as_quirky_form(fixture_path):
+    # Same content either way, so a TMD fix would not re-alarm leaders with a "new" version.
+    a = parse_cap(load(fixture_path, TMD), "tmd-cap")
+    b = parse_cap(load(fixture_path, "tmd_cap_fixed_form_constructed.xml"), "tmd-cap")
+    assert a.version == b.version
+
+
+def test_multilingual_update_with_all_clear(fixture_path):
+    # Macao: no Thai block, so English is chosen; the all-clear arrives as an Update.
+    w = parse_cap(load(fixture_path, "cap_example_macao_smg_update_multilang.xml"), "mo")
+    assert w.language == "en-US"
+    assert w.msg_type is MsgType.UPDATE and w.is_all_clear
+    assert w.references[0].identifier == "SMG-Weather_MS_2025_006_03"
+    # Outside Thailand: lat,lon kept as written.
+    assert w.areas[0].polygons[0][0] == (22.0766, 113.5709)
+
+
+def test_thai_info_preferred_over_first_block():
+    doc = b"""<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>x</identifier><sender>s</sender>
+    <sent>2025-01-01T00:00:00+07:00</sent><status>Actual</status><msgType>Alert</msgType>
+    <info><language>en-US</language><event>Flood</event></info>
+    <info><language>th-TH</language><event>\xe0\xb8\x99\xe0\xb9\x89\xe0\xb8\xb3\xe0\xb8\x97\xe0\xb9\x88\xe0\xb8\xa7\xe0\xb8\xa1</event></info></alert>"""
+    assert parse_cap(doc, "f").event == "น้ำท่วม"
+
+
+def test_cancel_references_carry_gregorian_dates(fixture_path):
+    w = parse_cap(load(fixture_path, "tmd_cap_cancel_constructed.xml"), "tmd-cap")
+    assert w.msg_type is MsgType.CANCEL
+    assert w.references[0].sent == datetime(2025, 2, 25, 17, 13, tzinfo=BKK)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2568-02-25T17:13:00+07:00", datetime(2025, 2, 25, 10, 13, tzinfo=UTC)),  # BE year
+        ("2025-02-25T17:13:00+07:00", datetime(2025, 2, 25, 10, 13, tzinfo=UTC)),  # already CE
+        ("2025-02-25T10:13:00Z", datetime(2025, 2, 25, 10, 13, tzinfo=UTC)),  # Z is not CAP but seen
+    ],
+)
+def test_dates(text, expected):
+    assert parse_cap_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2025-02-25T17:13:00", "yesterday", "2568-13-01T00:00:00+07:00"])
+def test_bad_dates_raise_parse_error(text):
+    # No offset means we cannot know the moment; never guess.
+    with pytest.raises(ParseError):
+        parse_cap_date(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("100.5,7.1 100.6,7.1 100.6,7.2 100.5,7.1", (7.1, 100.5)),  # lon,lat in Thailand: swapped
+        ("7.1,100.5 7.1,100.6 7.2,100.6 7.1,100.5", (7.1, 100.5)),  # lat,lon: kept
+        ("-33.9,151.2 -33.8,151.2 -33.8,151.3 -33.9,151.2", (-33.9, 151.2)),  # elsewhere: kept
+    ],
+)
+def test_polygon_order(text, first):
+    assert parse_polygon(text)[0] == first
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "xml_billion_laughs.xml",  # entity bomb: refused, never expanded
+        "xml_external_entity.xml",  # XXE: refused, file never read
+        "tmd_cap_truncated.xml",  # cut mid-download
+        "html_error_page.html",  # a proxy's error page served with 200
+    ],
+)
+def test_hostile_and_broken_documents_raise_parse_error(fixture_path, name):
+    with pytest.raises(ParseError):
+        parse_cap(load(fixture_path, name), "f")
+    with pytest.raises(ParseError):
+        parse_cap_index(load(fixture_path, name))
+
+
+def test_bomb_message_says_unsafe(fixture_path):
+    with pytest.raises(ParseError, match="unsafe XML"):
+        parse_cap(load(fixture_path, "xml_billion_laughs.xml"), "f")
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n", b"<alert/>", b"<rss/>"])
+def test_empty_or_hollow_documents(data):
+    # <alert/> has no sender/identifier: a ParseError, not a Warning with blanks.
+    with pytest.raises(ParseError):
+        parse_cap(data, "f")
+
+
+def test_rss_index(fixture_path):
+    items = parse_cap_index(load(fixture_path, "cap_feed_index_wmo_rss_au_bom.xml"))
+    assert len(items) == 1
+    assert items[0].link.endswith("02-dc6fc32e272f13d57f3fb683aa6bd3b8.xml")
+    assert items[0].guid == "AusBoM-IDW20100-2026-01-01T05:01:02+00:00"
+    assert items[0].updated == datetime(2026, 1, 1, 5, 9, 13, tzinfo=UTC)
+
+
+def test_atom_index(fixture_path):
+    items = parse_cap_index(load(fixture_path, "cap_index_atom_constructed.xml"))
+    assert [i.link for i in items] == ["http://example.org/cap/1.xml", "http://example.org/cap/2.xml"]
+    assert items[1].updated == datetime(2025, 2, 25, 18, 0, tzinfo=BKK)  # BE year in the index too
+
+
+def test_empty_rss_channel_is_an_empty_index():
+    assert parse_cap_index(b"<rss version='2.0'><channel><title>x</title></channel></rss>") == []
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.binary(max_size=400))
+def test_any_bytes_give_warning_or_parse_error(data):
+    for parse in (lambda d: parse_cap(d, "f"), parse_cap_index):
+        try:
+            parse(data)
+        except ParseError:
+            pass
+
+
+_CAP = (
+    '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>{}</identifier><sender>{}</sender>'
+    "<sent>{}</sent><status>{}</status><msgType>Alert</msgType><references>{}</references>"
+    "<info><language>th-TH</language><event>e</event><severity>{}</severity><expires>{}</expires>"
+    "<area><areaDesc>a</areaDesc><polygon>{}</polygon><circle>{}</circle></area></info></alert>"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789-+:T,. AZSevreActual", max_size=30), min_size=9, max_size=9))
+def test_structured_fuzz_gives_warning_or_parse_error(parts):
+    # Valid XML, nonsense values: every field validator must turn into ParseError.
+    from xml.sax.saxutils import escape
+
+    doc = _CAP.format(*(escape(p) for p in parts)).encode()
+    try:
+        parse_cap(doc, "f")
+    except ParseError:
+        pass
