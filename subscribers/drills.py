@@ -88,14 +88,14 @@ def start_drill(
     cities: list[str] | None,
     identifier: str,
     parsed_json: str,
-    texts: dict[str, str],
+    texts: dict[tuple[str, str], str],
     created_by: str,
     now: datetime,
     report_after: timedelta,
 ) -> tuple[Drill, int]:
     """Store the exercise warning and the drill, enqueue it (kind 'drill') to active leaders; (drill, rows).
 
-    `texts` maps city id to the message for that city (rendered by the bot).
+    `texts` maps (city id, livelihood) to the message (rendered by the bot, as for a real alert).
     """
     with db.atomic():
         warning_id = (
@@ -134,9 +134,9 @@ def start_drill(
             .last_pk
         )
         recipients = [
-            Recipient(chat_id=leader.chat_id, city_id=leader.city_id, text=texts[leader.city_id])
+            Recipient(chat_id=leader.chat_id, city_id=leader.city_id, text=texts[(leader.city_id, leader.livelihood)])
             for leader in active_leaders(db, cities)
-            if leader.city_id in texts
+            if (leader.city_id, leader.livelihood) in texts
         ]
         # Like alerts, a drill's outbox rows point at its warning, so the ack button works unchanged.
         added = enqueue_rows(db, "drill", warning_id, recipients, now)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from datetime import datetime, timedelta
 
@@ -10,11 +9,13 @@ from sqlite_utils import Database
 from telegram import Bot, Update
 from telegram.ext import ContextTypes
 
-from alerts.model import MsgType, Severity, Status, Warning
+from alerts.model import Certainty, MsgType, Severity, Status, Urgency, Warning
+from alerts.render import MessageKind, render_alert
 from bot.admin import texts
 from bot.admin.gate import admin_only, record
 from bot.settings import Settings
 from subscribers import drills
+from subscribers.leaders import Livelihood
 from subscribers.notices import ALL_CITIES
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ JOB_NAME = "drill-reports"
 CHECK_SECONDS = 60
 
 
-def drill_warning(identifier: str, city_ids: list[str], now: datetime) -> Warning:
+def drill_warning(identifier: str, now: datetime, settings: Settings) -> Warning:
     """The exercise warning: CAP status Exercise, so no parser or matcher can take it for a real one."""
     return Warning(
         feed=drills.DRILL_FEED,
@@ -33,31 +34,43 @@ def drill_warning(identifier: str, city_ids: list[str], now: datetime) -> Warnin
         status=Status.EXERCISE,
         msg_type=MsgType.ALERT,
         event=texts.DRILL_EVENT,
-        severity=Severity.UNKNOWN,
-        headline=texts.DRILL_EVENT,
+        urgency=Urgency.EXPECTED,
+        severity=Severity.SEVERE,
+        certainty=Certainty.LIKELY,
+        effective=now,
+        expires=now + timedelta(minutes=settings.admin.drill_report_after_minutes),
+        sender_name=texts.DRILL_SENDER_NAME,
+        headline=texts.DRILL_HEADLINE,
+        instruction=texts.DRILL_INSTRUCTION,
     )
 
 
-def drill_text(city_name: str) -> str:
-    """What a leader receives in a drill (seam for issue 4's `render_alert(..., kind=MessageKind.drill)`)."""
-    return texts.DRILL_MESSAGE.format(city=html.escape(city_name, quote=False))
+def drill_texts(warning: Warning, settings: Settings, city_ids: list[str]) -> dict[tuple[str, str], str]:
+    """The message per (city, livelihood), rendered exactly as a real alert but marked ซ้อม at top and bottom."""
+    names = {c.id: c.name_th for c in settings.cities}
+    return {
+        (city_id, str(livelihood)): render_alert(
+            warning, kind=MessageKind.DRILL, city_names=[names[city_id]], livelihood=str(livelihood), tz=settings.tz
+        )
+        for city_id in city_ids
+        for livelihood in Livelihood
+    }
 
 
 def start(settings: Settings, db: Database, target: str, created_by: str, now: datetime) -> tuple[drills.Drill, int]:
     """Start a drill for one city id or "all"; raises KeyError for an unknown city."""
-    names = {c.id: c.name_th for c in settings.cities}
+    names = [c.id for c in settings.cities]
     if target != ALL_CITIES and target not in names:
         raise KeyError(target)
     cities = None if target == ALL_CITIES else [target]
     identifier = f"drill-{now:%Y%m%dT%H%M%SZ}-{target}"
-    warning = drill_warning(identifier, cities or list(names), now)
-    text_by_city = {city_id: drill_text(name) for city_id, name in names.items()}
+    warning = drill_warning(identifier, now, settings)
     return drills.start_drill(
         db,
         cities,
         identifier,
         warning.model_dump_json(),
-        text_by_city,
+        drill_texts(warning, settings, cities or names),
         created_by,
         now,
         timedelta(minutes=settings.admin.drill_report_after_minutes),

@@ -45,13 +45,12 @@ PROGRESS_DONE = "ส่งประกาศเสร็จแล้ว: ถึ�
 ALL_CITIES = "ทุกเมือง"
 
 DRILL_USAGE = "ใช้: /drill <เมือง|all> เช่น /drill bo-yang"
-DRILL_EVENT = "ซ้อมแจ้งเตือนน้ำท่วม"
-DRILL_MESSAGE = (
-    "<b>🟦 [ซ้อม] การซ้อมแจ้งเตือนน้ำท่วม ({city})</b>\n"
-    "นี่คือการซ้อม ไม่ใช่เหตุการณ์จริง ไม่ต้องอพยพ\n"
-    "กรุณากด รับทราบ โดยเร็วที่สุด เพื่อทดสอบการแจ้งเตือน\n"
-    "[ซ้อม]"
-)
+# The drill reads like a real flood alert (the event matches the flood templates and advice);
+# render_alert marks it ซ้อม at the top and the bottom.
+DRILL_EVENT = "น้ำท่วม (ซ้อม)"
+DRILL_HEADLINE = "ซ้อมแผนแจ้งเตือนน้ำท่วม"
+DRILL_INSTRUCTION = "นี่คือการซ้อม ไม่ต้องอพยพ กรุณากด รับทราบ โดยเร็วที่สุด"
+DRILL_SENDER_NAME = "มูลนิธิ (ซ้อมแผน)"
 DRILL_STARTED = "เริ่มซ้อมแล้ว ส่งถึงแกนนำ {count} คน ({cities}) จะรายงานผลเวลา {report_at}"
 DRILL_NOBODY = "ไม่มีแกนนำที่ใช้งานอยู่ใน {cities} จึงไม่ได้ซ้อม"
 DRILL_REPORT = "ผลการซ้อม #{id} (เริ่ม {started})"

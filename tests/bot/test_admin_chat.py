@@ -118,7 +118,8 @@ async def test_drill_report_median_and_missing(app, fake, store, clock, now, gol
     (drill,) = store.query("select * from drills")
     await send_pending(app.bot, store, "drill", drill["warning_id"], clock, 1000)
     leader_text = fake.messages(11)[0].text
-    assert leader_text.startswith("<b>🟦 [ซ้อม]") and "ไม่ใช่เหตุการณ์จริง" in leader_text
+    golden("admin_drill_message", leader_text)
+    assert leader_text.startswith("🧪 <b>ซ้อม") and leader_text.rstrip().endswith("ไม่ใช่เหตุการณ์จริง</b>")
     for chat_id, after in [(11, 1), (12, 5), (21, 2), (22, 4)]:  # 13 and 31 never acknowledge
         ack(store, drill["warning_id"], chat_id, now + minutes(after))
     clock.now = now + minutes(29)

@@ -50,7 +50,7 @@ def test_progress_counts_blocked_apart_from_failed(store, now):
 
 
 def _drill(store, now, cities):
-    texts = {"bo-yang": "ซ้อม B", "phatong": "ซ้อม P", "la-ngu": "ซ้อม L"}
+    texts = {(c, "fishing"): f"ซ้อม {c}" for c in ("bo-yang", "phatong", "la-ngu")}
     return drills.start_drill(store, cities, "drill-1", "{}", texts, "1", now, timedelta(minutes=30))
 
 
@@ -82,7 +82,7 @@ def test_drill_is_an_exercise_warning(store, now):
     drill, _ = _drill(store, now, ["la-ngu"])
     row = store["warnings"].get(drill.warning_id)
     assert row["cap_status"] == "Exercise" and row["feed"] == "drill"
-    assert [r["text"] for r in store.query("select text from outbox where kind='drill'")] == ["ซ้อม L"]
+    assert [r["text"] for r in store.query("select text from outbox where kind='drill'")] == ["ซ้อม la-ngu"]
 
 
 def test_delivery_stats_per_warning_and_city(store, now):
