@@ -9,6 +9,7 @@ from sqlite_utils import Database
 from telegram.ext import Application, ContextTypes
 
 from bot.admin import register_admin_handlers
+from bot.delivery_jobs import register_delivery
 from bot.settings import Settings
 
 
@@ -49,5 +50,8 @@ def build_application(
     app.bot_data.db = db
     app.bot_data.clock = clock
     # Feature modules register their handlers and jobs here, in this order.
+    # Delivery (issue 5): the รับทราบ handler, the outbox worker and reminder jobs.
+    register_delivery(app)
+    # Admin tools (issue 7): admin commands, /broadcast, drill reports, feed health, recurring notices.
     register_admin_handlers(app)
     return app

@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.settings import ConfigError, Settings, load_settings
 from subscribers.db import StoreError
@@ -57,7 +58,7 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
     """Enqueue a notice; with a token, send it now with a progress bar on stderr."""
     from bot.admin.shell import AdminCommandError, shell_broadcast
 
-    def show(progress) -> None:
+    def show(progress: Any) -> None:
         print(_progress_bar(progress.done, progress.total), end="", file=sys.stderr, flush=True)
 
     try:
@@ -72,7 +73,9 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
         f"notice {notice_id}: delivered {result.delivered}, failed {result.failed}, "
         f"blocked {result.blocked}, pending {result.pending} (of {result.total})"
     )
-    return EXIT_OK if result.failed == 0 and result.pending == 0 else EXIT_FAILURE
+    if result.pending:
+        print(f"notice {notice_id}: {result.pending} to retry; the running bot will send them")
+    return EXIT_OK if result.failed == 0 else EXIT_FAILURE
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

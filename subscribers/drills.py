@@ -108,10 +108,14 @@ def start_drill(
                     "version": "1",
                     "msg_type": "Alert",
                     "cap_status": "Exercise",
-                    "status": "new",
+                    # 'exercise' is the status the delivery worker sends (a contract with issue 3/5).
+                    "status": "exercise",
                     "event": "drill",
+                    # Not Severe in the store: reminders and escalations would blur the measurement.
                     "severity": "Unknown",
                     "sent": to_db(now),
+                    # Not sent after its report time: a late drill message would only confuse.
+                    "expires": to_db(now + report_after),
                     "parsed": parsed_json,
                     "cities": json.dumps(cities if cities is not None else [ALL_CITIES]),
                     "first_seen": to_db(now),

@@ -200,12 +200,12 @@ async def test_application_polls_updates_and_answers_callbacks(db, fake_tg):
         fake_tg.push_message(77, "สวัสดี")
         await fake_tg.until(lambda: len(fake_tg.messages(77)) == 1)
         bot_message = fake_tg.messages(77)[0]
-        fake_tg.push_callback(77, bot_message.message_id, "ack:3")
+        fake_tg.push_callback(77, bot_message.message_id, "other:3")
         await fake_tg.until(lambda: len(fake_tg.answered_callbacks) == 1)
         await app.updater.stop()
         await app.stop()
     assert bot_message.text == "echo สวัสดี"
-    assert seen[1].callback_query.data == "ack:3"
+    assert seen[1].callback_query.data == "other:3"
     assert seen[1].callback_query.message.message_id == bot_message.message_id
     assert fake_tg.answered_callbacks[0]["text"] == "ok"
     assert fake_tg.pending_updates() == 0  # PTB confirmed both updates

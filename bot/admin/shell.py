@@ -6,11 +6,12 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from sqlite_utils import Database
 from telegram import Bot
 
 from bot.admin import texts
 from bot.admin.invite import invite_row
-from bot.admin.sender import send_pending
+from bot.delivery import deliver_due
 from bot.settings import Settings
 from bot.setup import CityInvite
 from subscribers import audit, exports, notices
@@ -18,6 +19,7 @@ from subscribers.db import open_db
 from subscribers.invites import UnknownCityError
 
 SHELL_ACTOR = "shell"
+PROGRESS_REFRESH_SECONDS = 0.2
 
 
 class AdminCommandError(Exception):
@@ -70,7 +72,14 @@ def shell_broadcast(
         db.close()
 
 
-async def _drain(settings, db, notice_id, now, on_progress) -> notices.Progress:
+async def _drain(
+    settings: Settings,
+    db: Database,
+    notice_id: int,
+    now: Callable[[], datetime],
+    on_progress: Callable[[notices.Progress], None] | None,
+) -> notices.Progress:
+    """Run the delivery worker once (it drains every due row), showing this notice's progress meanwhile."""
     assert settings.telegram.token is not None
     bot = Bot(
         settings.telegram.token.get_secret_value(),
@@ -78,9 +87,17 @@ async def _drain(settings, db, notice_id, now, on_progress) -> notices.Progress:
         base_file_url=settings.telegram.base_file_url,
     )
     async with bot:
-        return await send_pending(
-            bot, db, "notice", notice_id, now, settings.delivery.rate_per_second, on_progress=on_progress
-        )
+        worker = asyncio.create_task(deliver_due(bot, db, settings, now))
+        while not worker.done():
+            if on_progress:
+                on_progress(notices.progress(db, "notice", notice_id))
+            # A display refresh, not synchronisation: the loop ends when the worker does.
+            await asyncio.wait([worker], timeout=PROGRESS_REFRESH_SECONDS)
+        await worker
+    result = notices.progress(db, "notice", notice_id)
+    if on_progress:
+        on_progress(result)
+    return result
 
 
 def shell_export(settings: Settings, kind: str, fmt: str) -> str:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.admin import COMMANDS
-from bot.admin.sender import send_pending
+from bot.delivery_text import ack_data
 from bot.app import build_application
 from bot.settings import FeedSettings
 from subscribers.timeutil import to_db
@@ -85,16 +85,18 @@ async def test_broadcast_to_two_cities_with_live_counter(app, fake, store, clock
     (notice,) = store.query("select id from notices")
     job = f"notice-progress-{notice['id']}"
 
-    # The worker (issue 5; here the seam) sends two, the job edits the counter once.
-    await send_pending(app.bot, store, "notice", notice["id"], clock, 1000, limit=2)
+    # The worker's first drain: 21 hits a 500 and waits for a retry; 13 has blocked the bot.
+    fake.fail("server_error", chat_id=21)
+    await run_job(app, "delivery")
     await run_job(app, job)
-    assert fake.message(ADMIN, status.message_id).text == "ส่งแล้ว 2/5"
+    assert fake.message(ADMIN, status.message_id).text == "ส่งแล้ว 4/5"
     await run_job(app, job)  # nothing changed: no edit (Telegram would refuse it)
-    await send_pending(app.bot, store, "notice", notice["id"], clock, 1000)
+    clock.now += timedelta(minutes=11)  # past any backoff
+    await run_job(app, "delivery")
     await run_job(app, job)
     final = fake.message(ADMIN, status.message_id)
     assert final.text == "ส่งประกาศเสร็จแล้ว: ถึงแล้ว 4 · ไม่สำเร็จ 0 · ถูกบล็อก 1 (ทั้งหมด 5)"
-    assert [e["text"] for e in final.edits] == ["ส่งแล้ว 2/5", final.text]
+    assert [e["text"] for e in final.edits] == ["ส่งแล้ว 4/5", final.text]
     # Exactly the active leaders of the two cities (13 blocked, 14 inactive, 31 elsewhere).
     assert sorted(m.chat_id for m in fake.messages() if m.text == preview.text and m.chat_id != ADMIN) == [
         11, 12, 21, 22
@@ -116,12 +118,16 @@ async def test_broadcast_cancel_sends_nothing(app, fake, store):
 async def test_drill_report_median_and_missing(app, fake, store, clock, now, golden):
     await command(app, fake, ADMIN, "/drill all")
     (drill,) = store.query("select * from drills")
-    await send_pending(app.bot, store, "drill", drill["warning_id"], clock, 1000)
+    await run_job(app, "delivery")
     leader_text = fake.messages(11)[0].text
     golden("admin_drill_message", leader_text)
     assert leader_text.startswith("🧪 <b>ซ้อม") and leader_text.rstrip().endswith("ไม่ใช่เหตุการณ์จริง</b>")
-    for chat_id, after in [(11, 1), (12, 5), (21, 2), (22, 4)]:  # 13 and 31 never acknowledge
-        ack(store, drill["warning_id"], chat_id, now + minutes(after))
+    # Leaders press รับทราบ on the drill message; 13 and 31 never do.
+    for chat_id, after in [(11, 1), (21, 2), (22, 4), (12, 5)]:
+        clock.now = now + minutes(after)
+        (message,) = fake.messages(chat_id)
+        assert message.buttons() == [("รับทราบ", ack_data(drill["warning_id"]))]
+        await press(app, fake, chat_id, message.message_id, ack_data(drill["warning_id"]))
     clock.now = now + minutes(29)
     await run_job(app, "drill-reports")
     assert fake.messages(-100900) == []  # not yet

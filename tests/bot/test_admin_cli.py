@@ -96,6 +96,7 @@ def test_admin_commands_have_help(site):
 def test_broadcast_with_token_sends_and_shows_progress(site):
     from tests.helpers.fake_telegram import FakeTelegram
 
+    # 12 blocked the bot; the fake enforces Telegram's limits, the worker keeps within them.
     with FakeTelegram() as fake:
         fake.block(12)
         env = {"FLOODBOT_TELEGRAM__TOKEN": fake.token, "FLOODBOT_TELEGRAM__BASE_URL": fake.base_url}

@@ -1,0 +1,90 @@
+"""Reminders and escalation for Severe and Extreme warnings nobody has acknowledged.
+
+Reminders go through the outbox (kind 'reminder', unique per warning and chat), so they survive
+a restart and are sent once. Escalations are recorded per (warning, city) for the same reason.
+Both stop when the leader acknowledges or the warning ends: the queries only see sendable,
+unacknowledged rows, and the worker re-checks a reminder before sending it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlite_utils import Database
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot import delivery_text
+from bot.settings import Settings
+from subscribers import acks, outbox
+from subscribers.leaders import get_leader
+from subscribers.outbox import Kind, OutboxItem
+
+log = logging.getLogger(__name__)
+
+
+class FollowUpStats(BaseModel):
+    reminders: int = 0
+    escalations: int = 0
+
+
+def enqueue_reminders(db: Database, settings: Settings, now: datetime) -> int:
+    """Queue one reminder (a reply to the alert) per leader who has not acknowledged in time."""
+    before = now - timedelta(minutes=settings.delivery.remind_after_minutes)
+    items = []
+    for late in acks.unacked_since(db, before):
+        state = acks.warning_state(db, late.warning_id)
+        if state is None or not state.sendable(now):
+            continue
+        items.append(
+            OutboxItem(
+                kind=Kind.REMINDER,
+                ref_id=late.warning_id,
+                chat_id=late.chat_id,
+                text=delivery_text.reminder(state.event, state.severity),
+                priority=outbox.priority_for(Kind.REMINDER, state.severity),
+                reply_to_message_id=late.message_id,
+            )
+        )
+    return outbox.enqueue(db, items, now) if items else 0
+
+
+async def escalate(bot: Bot, db: Database, settings: Settings, now: datetime) -> int:
+    """Tell the admin chat, once per (warning, city), who has not acknowledged in time."""
+    admin_chat = settings.telegram.admin_chat_id
+    if admin_chat is None:
+        return 0
+    before = now - timedelta(minutes=settings.delivery.escalate_after_minutes)
+    groups: dict[tuple[int, str], list[acks.Unacked]] = {}
+    for late in acks.unacked_since(db, before):
+        groups.setdefault((late.warning_id, late.city_id), []).append(late)
+    told = 0
+    for (warning_id, city_id), late in groups.items():
+        state = acks.warning_state(db, warning_id)
+        if state is None or not state.sendable(now) or acks.escalated(db, warning_id, city_id):
+            continue
+        total = next(c for c in acks.acks_by_city(db, warning_id) if c.city_id == city_id)
+        names = [(leader.name if (leader := get_leader(db, u.chat_id)) else "") or str(u.chat_id) for u in late]
+        city = next(iter(db.query("select name_th from cities where id = ?", [city_id])), {"name_th": city_id})
+        text = delivery_text.escalation(
+            state.event, state.severity, city["name_th"], names, len(total.acked) + len(total.not_acked),
+            min(u.sent_at for u in late), settings.tz,
+        )
+        try:
+            await bot.send_message(admin_chat, text, parse_mode=ParseMode.HTML)
+        except TelegramError as exc:
+            log.error("escalation of warning %s for %s not sent (next run retries): %s", warning_id, city_id, exc)
+            continue
+        acks.record_escalation(db, warning_id, city_id, [u.chat_id for u in late], now)
+        told += 1
+    return told
+
+
+async def follow_up(bot: Bot, db: Database, settings: Settings, now: datetime) -> FollowUpStats:
+    """One run of the reminder job: queue reminders, then escalate."""
+    return FollowUpStats(
+        reminders=enqueue_reminders(db, settings, now), escalations=await escalate(bot, db, settings, now)
+    )

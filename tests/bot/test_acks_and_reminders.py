@@ -1,0 +1,157 @@
+"""The รับทราบ button end to end (the real Application, its jobs and the fake server), reminders, escalation."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from telegram import Bot
+
+from bot.app import build_application
+from bot.delivery import deliver_due
+from bot.delivery_jobs import DELIVERY_JOB, FOLLOW_UP_JOB, follow_up_job
+from bot.reminders import follow_up
+from subscribers import acks, outbox
+from subscribers.outbox import Kind, OutboxItem, OutboxStatus, Priority
+from tests.helpers.fake_telegram import fake_settings
+from tests.helpers.store import add_leaders, add_warning
+
+ADMIN = -100900
+
+
+def alert(chat_id, warning_id):
+    return OutboxItem(kind=Kind.ALERT, ref_id=warning_id, chat_id=chat_id, text="<b>เตือน</b>", priority=Priority.SEVERE)
+
+
+async def test_pressing_ack_records_once_and_shows_the_time(db, now, fake_tg):
+    """The app's delivery job sends the alert; two presses give one ack and the Bangkok time on the button."""
+    add_leaders(db, [501], now)
+    w = add_warning(db, now)
+    outbox.enqueue(db, [alert(501, w)], now)
+    clock = {"now": now}
+    app = build_application(fake_settings(fake_tg), db, clock=lambda: clock["now"])
+    assert {j.name for j in app.job_queue.jobs()} >= {DELIVERY_JOB, FOLLOW_UP_JOB}
+    async with app:
+        await app.start()
+        await app.updater.start_polling(timeout=1, poll_interval=0)
+        await fake_tg.until(lambda: len(fake_tg.messages(501)) == 1)
+        message = fake_tg.messages(501)[0]
+        fake_tg.push_callback(501, message.message_id, f"ack:{w}")
+        await fake_tg.until(lambda: len(fake_tg.answered_callbacks) == 1)
+        await fake_tg.until(lambda: fake_tg.message(501, message.message_id).edits != [])
+        clock["now"] = now + timedelta(minutes=7)
+        fake_tg.push_callback(501, message.message_id, f"ack:{w}")
+        await fake_tg.until(lambda: len(fake_tg.answered_callbacks) == 2)
+        await app.updater.stop()
+        await app.stop()
+    # 11:30 UTC is 18:30 in Bangkok; the second press (7 minutes later) changes nothing.
+    assert acks.acked_at(db, w, 501) == now
+    assert fake_tg.message(501, message.message_id).buttons() == [("✅ รับทราบแล้ว 18:30", f"ack:{w}")]
+    assert [a["text"] for a in fake_tg.answered_callbacks] == ["บันทึกแล้ว รับทราบแล้ว 18:30"] * 2
+    assert len(fake_tg.message(501, message.message_id).edits) == 1
+
+
+async def test_unknown_warning_press_is_answered_without_recording(db, now, fake_tg):
+    add_leaders(db, [502], now)
+    w = add_warning(db, now)
+    outbox.enqueue(db, [alert(502, w)], now)
+    app = build_application(fake_settings(fake_tg), db, clock=lambda: now)
+    async with app:
+        await app.start()
+        await app.updater.start_polling(timeout=1, poll_interval=0)
+        await fake_tg.until(lambda: len(fake_tg.messages(502)) == 1)
+        fake_tg.push_callback(502, fake_tg.messages(502)[0].message_id, "ack:9999")
+        await fake_tg.until(lambda: len(fake_tg.answered_callbacks) == 1)
+        await app.updater.stop()
+        await app.stop()
+    assert fake_tg.answered_callbacks[0]["text"] == "ไม่พบคำเตือนนี้"
+    assert db["acknowledgements"].count == 0
+
+
+@pytest.fixture
+async def bot(fake_tg):
+    async with Bot(fake_tg.token, base_url=fake_tg.base_url) as b:
+        yield b
+
+
+async def sent_alerts(bot, db, fake, now, chats, **warning):
+    add_leaders(db, chats, now)
+    w = add_warning(db, now, **warning)
+    outbox.enqueue(db, [alert(c, w) for c in chats], now)
+    await deliver_due(bot, db, fake_settings(fake), lambda: now, rng=random.Random(1))
+    return w
+
+
+async def test_one_reminder_as_a_reply_after_fifteen_minutes(db, now, fake_tg, bot):
+    w = await sent_alerts(bot, db, fake_tg, now, [601, 602])
+    acks.record_ack(db, w, 602, now + timedelta(minutes=3))
+    settings = fake_settings(fake_tg)
+    assert (await follow_up(bot, db, settings, now + timedelta(minutes=14))).reminders == 0
+    assert (await follow_up(bot, db, settings, now + timedelta(minutes=15))).reminders == 1
+    # A second run (or a restart) adds none: the outbox row is unique.
+    assert (await follow_up(bot, db, settings, now + timedelta(minutes=16))).reminders == 0
+    later = now + timedelta(minutes=16)
+    await deliver_due(bot, db, settings, lambda: later)
+    alert_msg, reminder = fake_tg.messages(601)
+    assert reminder.reply_to == alert_msg.message_id and "เตือนซ้ำ" in reminder.text
+    assert reminder.buttons() == [("รับทราบ", f"ack:{w}")]
+    assert len(fake_tg.messages(602)) == 1
+
+
+async def test_reminder_not_sent_when_acked_or_ended_before_its_turn(db, now, fake_tg, bot):
+    w = await sent_alerts(bot, db, fake_tg, now, [611, 612])
+    settings = fake_settings(fake_tg)
+    later = now + timedelta(minutes=20)
+    await follow_up(bot, db, settings, later)
+    acks.record_ack(db, w, 611, later)  # acknowledged after the reminder was queued
+    db["warnings"].update(w, {"status": "ended"})
+    stats = await deliver_due(bot, db, settings, lambda: later)
+    assert stats.skipped == 2 and stats.sent == 0
+    reasons = sorted(r.last_error for r in outbox.rows(db, status=OutboxStatus.SKIPPED))
+    assert reasons == ["warning ended", "warning ended"]
+
+
+async def test_moderate_warnings_get_no_reminders(db, now, fake_tg, bot):
+    await sent_alerts(bot, db, fake_tg, now, [621], severity="Moderate")
+    stats = await follow_up(bot, db, fake_settings(fake_tg), now + timedelta(hours=2))
+    assert stats.reminders == 0 and stats.escalations == 0
+
+
+async def test_escalation_per_city_once_even_after_a_restart(db, now, fake_tg, bot):
+    w = await sent_alerts(bot, db, fake_tg, now, [701, 702, 703])
+    acks.record_ack(db, w, 703, now)
+    settings = fake_settings(fake_tg)
+    assert (await follow_up(bot, db, settings, now + timedelta(minutes=29))).escalations == 0
+    assert (await follow_up(bot, db, settings, now + timedelta(minutes=30))).escalations == 1
+    # A restart: new objects, same database. The record stops a second message.
+    async with Bot(fake_tg.token, base_url=fake_tg.base_url) as again:
+        assert (await follow_up(again, db, settings, now + timedelta(minutes=45))).escalations == 0
+    (message,) = fake_tg.messages(ADMIN)
+    assert "ยังไม่กดรับทราบ" in message.text and "2 จาก 3 คน" in message.text
+    assert "ผู้นำ 701" in message.text and "ผู้นำ 702" in message.text and "ผู้นำ 703" not in message.text
+    assert "18:30" in message.text
+
+
+async def test_follow_up_job_callback_runs_with_a_fixed_now(db, now, fake_tg):
+    """The job callback itself, called directly (no waiting on the JobQueue)."""
+    app = build_application(fake_settings(fake_tg), db, clock=lambda: now + timedelta(minutes=40))
+    async with app:
+        w = await sent_alerts(app.bot, db, fake_tg, now, [801])
+
+        class Context:
+            bot = app.bot
+            bot_data = app.bot_data
+
+        stats = await follow_up_job(Context())
+    assert stats.reminders == 1 and stats.escalations == 1
+    assert outbox.rows(db, chat_id=801)[-1].kind == Kind.REMINDER and acks.escalated(db, w, "bo-yang")
+
+
+def test_build_application_recovers_rows_left_in_flight(db, now, fake_tg):
+    add_leaders(db, [901], now)
+    w = add_warning(db, now)
+    outbox.enqueue(db, [alert(901, w)], now)
+    outbox.claim(db, outbox.rows(db)[0].id, now)
+    build_application(fake_settings(fake_tg), db)
+    assert outbox.rows(db)[0].status is OutboxStatus.PENDING
