@@ -34,16 +34,22 @@ class FeedChange(BaseModel):
     previous: FeedState
 
 
-def feed_status(db: Database, feed: str, stale_after: timedelta | None, now: datetime) -> FeedStatus:
+def feed_status(
+    db: Database, feed: str, stale_after: timedelta | None, now: datetime, max_failures: int = 1
+) -> FeedStatus:
     """The state of one feed from its feed_health row: failing beats stale; no row is unknown."""
     row = next(iter(db.query("select * from feed_health where feed = ?", [feed])), None)
     if row is None:
         return FeedStatus(feed=feed, state=FeedState.UNKNOWN)
     last_change = from_db(row["last_change"]) or from_db(row["last_success"])
-    if not row["healthy"]:
+    failures = row["consecutive_failures"] or 0
+    # The same rules as the poller's verdict (`healthy`), told apart so admins know what is wrong.
+    if failures >= max_failures and failures > 0:
         state = FeedState.FAILING
-    elif stale_after and last_change and now - last_change > stale_after:
+    elif stale_after and (last_change is None or now - last_change > stale_after):
         state = FeedState.STALE
+    elif not row["healthy"]:
+        state = FeedState.FAILING
     else:
         state = FeedState.OK
     return FeedStatus(

@@ -24,6 +24,7 @@ def statuses(settings: Settings, db: Database, now: datetime) -> list[feed_watch
             feed.name,
             timedelta(minutes=feed.stale_after_minutes) if feed.stale_after_minutes else None,
             now,
+            settings.polling.max_failures,
         )
         for feed in settings.feeds
         if feed.enabled

@@ -41,6 +41,7 @@ async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message = update.effective_message
     names = {c.id: c.name_th for c in data.settings.cities}
     if len(context.args or []) != 1:
+        record(context, update, "invite", ok=False, args=list(context.args or []))
         await message.reply_text(texts.INVITE_USAGE)
         return
     city_id = context.args[0]

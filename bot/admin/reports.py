@@ -35,6 +35,7 @@ async def reports_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     names = {c.id: c.name_th for c in data.settings.cities}
     parsed = parse_args(list(context.args or []), set(names))
     if parsed is None:
+        record(context, update, "reports", ok=False, args=list(context.args or []))
         await message.reply_text(texts.REPORTS_USAGE)
         return
     city, count = parsed
@@ -48,7 +49,7 @@ async def reports_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             city=names.get(report.city_id, report.city_id),
             name=report.leader_name or report.chat_id,
             at=texts.thai_datetime(report.created_at, data.settings.tz),
-            depth=report.depth or texts.DEPTH_UNKNOWN,
+            depth=texts.DEPTHS.get(report.depth or "", report.depth or texts.DEPTH_UNKNOWN),
             text=report.text,
         ).strip()
         if report.photos:

@@ -17,6 +17,7 @@ async def leaders_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     names = {c.id: c.name_th for c in data.settings.cities}
     city_id = context.args[0] if context.args else None
     if city_id is not None and city_id not in names:
+        record(context, update, "leaders", ok=False, city=city_id)
         await update.effective_message.reply_text(texts.UNKNOWN_CITY.format(city=city_id, known=", ".join(names)))
         return
     record(context, update, "leaders", city=city_id)

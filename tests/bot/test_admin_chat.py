@@ -145,6 +145,7 @@ async def test_drill_report_median_and_missing(app, fake, store, clock, now, gol
 async def test_feed_down_and_recovery_are_two_admin_messages(app, fake, store, clock, now):
     store["feed_health"].insert({"feed": "tmd-cap", "healthy": 1, "last_success": to_db(now)}, pk="feed")
     await run_job(app, "feed-health-watch")  # healthy from the start: not news
+    # The poller's verdict after max_failures (3) failures in a row.
     store["feed_health"].update("tmd-cap", {"healthy": 0, "last_error": "HTTP 503", "consecutive_failures": 3})
     for _ in range(3):
         clock.now += minutes(1)
@@ -169,7 +170,7 @@ async def test_admin_listings(app, fake, store, now, golden):
         ]
     )
     ack(store, warning_id, 11, now + minutes(4))
-    add_report(store, 11, "bo-yang", now, lat=7.2, lon=100.6, depth="40 ซม.", text="น้ำท่วมถนน", photos=["AgADphoto"])
+    add_report(store, 11, "bo-yang", now, lat=7.2, lon=100.6, depth="knee", text="น้ำท่วมถนน", photos=["AgADphoto"])
     for text in ("/invite phatong", "/leaders bo-yang", "/stats", "/reports bo-yang 3", "/health", "/notices"):
         await command(app, fake, ADMIN, text)
     sent = fake.messages(ADMIN)
@@ -177,7 +178,7 @@ async def test_admin_listings(app, fake, store, now, golden):
     assert invite.startswith("รหัสเชิญสำหรับพะตง: ") and "https://t.me/floodbot_test_bot?start=" in invite
     golden("admin_leaders", sent[1].text)
     golden("admin_stats", sent[2].text)
-    assert sent[3].photo == "AgADphoto" and "ระดับน้ำ: 40 ซม." in sent[3].text
+    assert sent[3].photo == "AgADphoto" and "ระดับน้ำ: ระดับเข่า" in sent[3].text
     assert [c.params["latitude"] for c in fake.method_calls("sendLocation")] == [7.2]
     assert sent[-2].text.startswith("สถานะแหล่งข้อมูล\ntmd-cap: ❔")
     assert sent[-1].text == "ยังไม่ได้ตั้งค่าประกาศประจำ"

@@ -111,19 +111,21 @@ def test_leaders_overview_has_last_ack(store, now):
 
 
 @pytest.mark.parametrize(
-    ("healthy", "last_change_ago", "stale_after", "expected"),
+    ("healthy", "failures", "last_change_ago", "stale_after", "expected"),
     [
-        (1, minutes(5), minutes(60), FeedState.OK),  # fresh and healthy
-        (1, minutes(90), minutes(60), FeedState.STALE),  # unchanged for longer than allowed
-        (1, minutes(90), None, FeedState.OK),  # stale check off (0 in config)
-        (0, minutes(90), minutes(60), FeedState.FAILING),  # failing wins over stale
+        (1, 0, minutes(5), minutes(60), FeedState.OK),  # fresh and healthy
+        (1, 2, minutes(5), minutes(60), FeedState.OK),  # two failures: not yet max_failures (3)
+        (0, 0, minutes(90), minutes(60), FeedState.STALE),  # poller says unhealthy because unchanged too long
+        (1, 0, minutes(90), None, FeedState.OK),  # stale check off (0 in config)
+        (0, 3, minutes(90), minutes(60), FeedState.FAILING),  # failing wins over stale
     ],
 )
-def test_feed_status(db, now, healthy, last_change_ago, stale_after, expected):
+def test_feed_status(db, now, healthy, failures, last_change_ago, stale_after, expected):
     db["feed_health"].insert(
-        {"feed": "f", "healthy": healthy, "last_change": to_db(now - last_change_ago), "last_success": to_db(now)}
+        {"feed": "f", "healthy": healthy, "consecutive_failures": failures,
+         "last_change": to_db(now - last_change_ago), "last_success": to_db(now)}
     )
-    assert feed_watch.feed_status(db, "f", stale_after, now).state is expected
+    assert feed_watch.feed_status(db, "f", stale_after, now, max_failures=3).state is expected
 
 
 def test_feed_changes_are_told_once(db, now):
