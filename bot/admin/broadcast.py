@@ -115,7 +115,13 @@ async def cities_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 async def text_written(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Step 3: preview exactly what leaders will receive, with send / cancel buttons."""
     draft = _draft(context)
-    draft.text = texts.notice_message(update.effective_message.text)
+    written = update.effective_message.text
+    if len(written) > texts.NOTICE_MAX_TEXT:
+        await update.effective_message.reply_text(
+            texts.BROADCAST_TOO_LONG.format(length=len(written), limit=texts.NOTICE_MAX_TEXT)
+        )
+        return WRITE_TEXT
+    draft.text = texts.notice_message(written)
     count = notices.recipients_count(context.bot_data.db, draft.targets())
     await update.effective_message.reply_text(
         texts.BROADCAST_PREVIEW.format(count=count, cities=_target_names(context, draft))

@@ -55,6 +55,8 @@ def shell_broadcast(
     """Enqueue a notice (cities None = all) and, with a token, send it; (notice id, counts, sent here)."""
     if not text.strip():
         raise AdminCommandError("--text is empty")
+    if len(text) > texts.NOTICE_MAX_TEXT:
+        raise AdminCommandError(f"--text has {len(text)} characters; at most {texts.NOTICE_MAX_TEXT}")
     known = {c.id for c in settings.cities}
     unknown = [c for c in cities or [] if c not in known]
     if unknown:

@@ -39,7 +39,10 @@ BROADCAST_SEND = "ส่ง"
 CANCEL = "ยกเลิก"
 BROADCAST_CANCELLED = "ยกเลิกการส่งประกาศแล้ว"
 BROADCAST_NOBODY = "ไม่มีแกนนำที่ใช้งานอยู่ใน {cities} จึงไม่ได้ส่ง"
+BROADCAST_TOO_LONG = "ข้อความยาวเกินไป ({length} ตัวอักษร) กรุณาพิมพ์ให้สั้นกว่า {limit} ตัวอักษร"
 NOTICE_HEADER = "📢 ประกาศ"
+# Telegram's limit is 4096 characters after entities are parsed; the header and escapes fit in the rest.
+NOTICE_MAX_TEXT = 3900
 PROGRESS = "ส่งแล้ว {done}/{total}"
 PROGRESS_DONE = "ส่งประกาศเสร็จแล้ว: ถึงแล้ว {delivered} · ไม่สำเร็จ {failed} · ถูกบล็อก {blocked} (ทั้งหมด {total})"
 ALL_CITIES = "ทุกเมือง"

@@ -109,7 +109,10 @@ async def test_broadcast_cancel_sends_nothing(app, fake, store):
     await command(app, fake, ADMIN, "/broadcast")
     (menu,) = fake.messages(ADMIN)
     await press(app, fake, ADMIN, menu.message_id, "bc:all")
+    await command(app, fake, ADMIN, "ก" * 3901)  # too long: asked again, still writing
+    assert fake.messages(ADMIN)[-1].text.startswith("ข้อความยาวเกินไป (3901 ตัวอักษร)")
     await command(app, fake, ADMIN, "ทดสอบ")
+    assert fake.messages(ADMIN)[-1].text == "<b>📢 ประกาศ</b>\nทดสอบ"
     await command(app, fake, ADMIN, "/cancel")
     assert fake.messages(ADMIN)[-1].text == "ยกเลิกการส่งประกาศแล้ว"
     assert store["notices"].count == 0 and store["outbox"].count == 0

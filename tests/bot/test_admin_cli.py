@@ -56,6 +56,7 @@ def test_broadcast_without_token_only_queues(site):
         ("broadcast", "--all", "--city", "bo-yang", "--text", "x"),  # both
         ("broadcast", "--city", "atlantis", "--text", "x"),  # unknown city
         ("export", "audit", "--format", "geojson"),  # no points in the audit log
+        ("broadcast", "--all", "--text", "ก" * 4000),  # too long for one Telegram message
     ],
 )
 def test_bad_admin_usage_exits_2(site, args):
