@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.warnings import PTBUserWarning
 from telegram.ext import (
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -112,7 +113,7 @@ async def cities_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     return WRITE_TEXT
 
 
-async def text_written(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def text_written(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Step 3: preview exactly what leaders will receive, with send / cancel buttons."""
     draft = _draft(context)
     written = update.effective_message.text
@@ -120,7 +121,7 @@ async def text_written(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await update.effective_message.reply_text(
             texts.BROADCAST_TOO_LONG.format(length=len(written), limit=texts.NOTICE_MAX_TEXT)
         )
-        return WRITE_TEXT
+        raise ApplicationHandlerStop(WRITE_TEXT)
     draft.text = texts.notice_message(written)
     count = notices.recipients_count(context.bot_data.db, draft.targets())
     await update.effective_message.reply_text(
@@ -136,7 +137,8 @@ async def text_written(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     )
     # Sent as the worker will send it (HTML), so the preview is exactly what leaders get.
     await update.effective_message.reply_text(draft.text, reply_markup=buttons, parse_mode=ParseMode.HTML)
-    return CONFIRM
+    # The text was for this conversation: the leaders' handlers (a later group) must not take it as a report.
+    raise ApplicationHandlerStop(CONFIRM)
 
 
 async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -164,14 +166,14 @@ async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return ConversationHandler.END
 
 
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Cancel by button or /cancel: nothing is sent."""
     context.user_data.pop(DRAFT_KEY, None)
     if update.callback_query:
         await update.callback_query.answer()
         await update.callback_query.edit_message_reply_markup(None)
     await update.effective_message.reply_text(texts.BROADCAST_CANCELLED)
-    return ConversationHandler.END
+    raise ApplicationHandlerStop(ConversationHandler.END)
 
 
 def conversation() -> ConversationHandler:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.admin import texts
 from subscribers import audit
@@ -42,15 +42,19 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str
 
 
 def admin_only(action: str, *, refused_result: Any = None) -> Callable[[Handler], Handler]:
-    """Decorate a handler: non-admins get the refusal (and an audit row), admins run it (audited by it)."""
+    """Decorate a handler: non-admins get the refusal (and an audit row), admins run it (audited by it).
+
+    Either way the update stops here: handlers in later groups (the leaders' features) must not
+    answer an admin command a second time.
+    """
 
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def gated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
             if not is_admin(update, context.bot_data.settings.telegram.admin_ids):
                 await refuse(update, context, action)
-                return refused_result
-            return await handler(update, context)
+                raise ApplicationHandlerStop(refused_result)
+            raise ApplicationHandlerStop(await handler(update, context))
 
         return gated
 

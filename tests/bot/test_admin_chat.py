@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from telegram import Update
+from telegram.ext import MessageHandler, filters
 
 from bot.admin import COMMANDS
 from bot.delivery_text import ack_data
@@ -50,8 +52,16 @@ async def app(fake, store, clock):
 
 
 async def test_non_admin_is_refused_everything(app, fake, store):
+    # A catch-all in a later group stands for the leaders' handlers: it must never see these updates.
+    later: list[Update] = []
+
+    async def record_later(update: Update, context) -> None:
+        later.append(update)
+
+    app.add_handler(MessageHandler(filters.ALL, record_later), group=1)
     for name in COMMANDS:
         await command(app, fake, STRANGER, f"/{name} bo-yang")
+    assert later == []
     replies = [m.text for m in fake.messages()]
     # One polite refusal per command, nothing else anywhere.
     assert replies == ["ขออภัย คำสั่งนี้สำหรับผู้ดูแลระบบเท่านั้น"] * len(COMMANDS)
@@ -74,7 +84,14 @@ async def test_broadcast_to_two_cities_with_live_counter(app, fake, store, clock
     await press(app, fake, ADMIN, menu.message_id, "bc:city:phatong")
     assert ("✅ บ่อยาง", "bc:city:bo-yang") in fake.message(ADMIN, menu.message_id).buttons()
     await press(app, fake, ADMIN, menu.message_id, "bc:next")
+    later: list[Update] = []
+
+    async def record_later(update: Update, context) -> None:
+        later.append(update)
+
+    app.add_handler(MessageHandler(filters.ALL, record_later), group=1)
     await command(app, fake, ADMIN, "ประชุมด่วนคืนนี้ 19:00 น.")
+    assert later == []  # the text belongs to the broadcast, not to a leader's report
     preview_title, preview = fake.messages(ADMIN)[1:]
     assert preview_title.text == "ตัวอย่างข้อความที่แกนนำจะได้รับ (5 คน: บ่อยาง, พะตง):"
     assert preview.text == "<b>📢 ประกาศ</b>\nประชุมด่วนคืนนี้ 19:00 น."
