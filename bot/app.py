@@ -10,6 +10,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.admin import register_admin_handlers
 from bot.delivery_jobs import register_delivery
+from bot.handlers import register_leader_handlers
 from bot.settings import Settings
 
 
@@ -54,4 +55,6 @@ def build_application(
     register_delivery(app)
     # Admin tools (issue 7): admin commands, /broadcast, drill reports, feed health, recurring notices.
     register_admin_handlers(app)
+    # The leaders' bot in private chat (issue 6), in its own handler group.
+    register_leader_handlers(app)
     return app

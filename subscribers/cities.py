@@ -44,3 +44,9 @@ def sync_cities(db: Database, cities: list[CityLike], now: datetime) -> None:
 def city_ids(db: Database) -> list[str]:
     """All city ids in the store, sorted."""
     return [row["id"] for row in db.query("select id from cities order by id")]
+
+
+def city_name(db: Database, city_id: str) -> str:
+    """The Thai name of a city, or its id when the city is unknown."""
+    row = next(iter(db.query("select name_th from cities where id = ?", [city_id])), None)
+    return row["name_th"] if row else city_id

@@ -224,6 +224,25 @@ def m002_i5_outbox_delivery(db: Database) -> None:
 
 
 @migrations()
+def m002_i6_leader_chat(db: Database) -> None:
+    # Wrong invite codes per chat, so the guessing limit survives a restart.
+    db["invite_failures"].create(
+        {"id": int, "chat_id": int, "at": str},
+        pk="id",
+        not_null={"chat_id", "at"},
+        if_not_exists=True,
+    )
+    db["invite_failures"].create_index(["chat_id", "at"], if_not_exists=True)
+    # A field report being put together (text, photos, pin), one per chat, so a restart loses none of it.
+    db["report_drafts"].create(
+        {"chat_id": int, "draft": str, "started_at": str, "updated_at": str},
+        pk="chat_id",
+        not_null={"draft", "started_at", "updated_at"},
+        if_not_exists=True,
+    )
+
+
+@migrations()
 def m003_i7_admin(db: Database) -> None:
     # A drill is an exercise warning (a row in `warnings`, status Exercise) sent to some cities;
     # its report is due at `report_at` and written once (`reported_at`).

@@ -15,6 +15,7 @@ import email.parser
 import itertools
 import json
 import math
+import sys
 import threading
 import time
 from collections import deque
@@ -74,6 +75,7 @@ class SentMessage:
     date: int
     photo: str | None = None
     edits: list[dict] = field(default_factory=list)
+    at: float = 0.0  # time.monotonic() when the fake accepted it (benchmarks measure delivery time)
 
     def buttons(self) -> list[tuple[str, str | None]]:
         """(text, callback_data) of every inline button, row by row."""
@@ -177,7 +179,7 @@ class FakeTelegram:
         class Handler(_Handler):
             server_fake = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-telegram", daemon=True)
@@ -255,6 +257,18 @@ class FakeTelegram:
             self._rules.clear()
             self._blocked.clear()
             self._missing.clear()
+
+    def reset(self, *, limits: bool | None = None) -> None:
+        """Forget what was sent, the limit windows and failures (between benchmark runs)."""
+        with self._lock:
+            self.calls.clear()
+            self.sent.clear()
+            self.http_429 = 0
+            self._window.clear()
+            self._last_per_chat.clear()
+            self._rules.clear()
+            if limits is not None:
+                self.limits = limits
 
     def _push(self, kind: str, payload: dict) -> dict:
         with self._lock:
@@ -549,6 +563,7 @@ class FakeTelegram:
             reply_markup=params.get("reply_markup"),
             date=int(time.time()),
             photo=photo,
+            at=time.monotonic(),
         )
         self.sent.append(message)
         self._messages[(chat_id, message.message_id)] = message
@@ -672,6 +687,13 @@ def parse_body(content_type: str, body: bytes) -> dict:
     return {k: _decode(k, v) for k, v in parse_qsl(body.decode("utf-8"), keep_blank_values=True)}
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client killed mid-request (the kill -9 test) is expected; anything else is reported.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects
     server_fake: FakeTelegram
@@ -709,6 +731,27 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = _route
     do_POST = _route
+
+
+def serve_in_child(conn: Any, limits: bool = True) -> None:
+    """Run the fake in a child process driven over a multiprocessing pipe (benchmarks: own CPU, own GIL).
+
+    Commands: ("reset", limits) -> True; ("sent",) -> [(chat_id, at)], http_429; ("stop",).
+    """
+    fake = FakeTelegram(limits=limits).start()
+    conn.send((fake.base_url, fake.token))
+    while True:
+        command, *args = conn.recv()
+        if command == "reset":
+            fake.reset(limits=args[0])
+            conn.send(True)
+        elif command == "sent":
+            with fake._lock:
+                conn.send(([(m.chat_id, m.at) for m in fake.sent], fake.http_429))
+        elif command == "stop":
+            fake.stop()
+            conn.send(True)
+            return
 
 
 def fake_settings(fake: FakeTelegram, **overrides: Any):

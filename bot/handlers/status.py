@@ -1,0 +1,47 @@
+"""`/status`: the warnings in force for the leader's city now, newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from telegram import Update
+from telegram.ext import CommandHandler, filters
+
+from bot import texts
+from bot.handlers.common import Context, active_leader
+from subscribers.cities import city_name
+from subscribers.in_force import WarningInForce, warnings_in_force
+
+
+def status_text(warnings: list[WarningInForce], city: str, now: datetime, tz: tzinfo) -> str:
+    """One line per warning with its validity, or a line saying there is none."""
+    when = texts.thai_datetime(now, tz)
+    if not warnings:
+        return texts.STATUS_NONE.format(city=city, now=when)
+    lines = [texts.STATUS_HEAD.format(city=city, now=when)]
+    for warning in warnings:
+        lines.append(
+            texts.STATUS_LINE.format(
+                severity=texts.severity(warning.severity),
+                title=warning.headline or warning.event,
+                validity=texts.validity(warning.starts, warning.expires, tz),
+            )
+        )
+    return "\n".join(lines)
+
+
+async def status(update: Update, context: Context) -> None:
+    """Answer `/status` for the leader's city."""
+    leader = await active_leader(update, context)
+    if leader is None:
+        return
+    data = context.bot_data
+    now = data.now()
+    warnings = warnings_in_force(data.db, leader.city_id, now)
+    text = status_text(warnings, city_name(data.db, leader.city_id), now, data.settings.tz)
+    await update.effective_message.reply_text(text)
+
+
+def status_handlers() -> list:
+    """`/status`, private chats only."""
+    return [CommandHandler("status", status, filters=filters.ChatType.PRIVATE)]

@@ -1,0 +1,76 @@
+"""Anything the other handlers do not take: a short helpful Thai answer, never silence."""
+
+from __future__ import annotations
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import MessageHandler, filters
+
+from bot import texts
+from bot.handlers.common import Context
+from bot.settings import Settings
+from subscribers.leaders import get_leader, update_leader
+
+_LIVELIHOOD_BY_LABEL = {label: value for value, label in texts.LIVELIHOODS.items()}
+
+
+async def plain_text(update: Update, context: Context) -> None:
+    """Text outside a report: finish an interrupted sign-up, or point at /report and /help."""
+    data, chat_id = context.bot_data, update.effective_chat.id
+    leader = get_leader(data.db, chat_id)
+    livelihood = _LIVELIHOOD_BY_LABEL.get(update.effective_message.text.strip())
+    if leader is None:
+        reply, markup = texts.NOT_A_LEADER, None
+    elif not leader.active:
+        reply, markup = texts.INACTIVE, None
+    elif not leader.name:
+        reply, markup = texts.RESUME_SIGNUP, None
+    elif livelihood is not None:
+        # A livelihood button tapped after a restart ended the sign-up conversation.
+        update_leader(data.db, chat_id, data.now(), livelihood=livelihood)
+        reply = texts.SAVED_LIVELIHOOD.format(livelihood=texts.LIVELIHOODS[livelihood])
+        markup = ReplyKeyboardRemove()
+    else:
+        reply, markup = texts.TEXT_NO_REPORT, None
+    await update.effective_message.reply_text(reply, reply_markup=markup)
+
+
+async def edited(update: Update, context: Context) -> None:
+    """An edited message: we act on messages once, so ask for a new one."""
+    await update.effective_message.reply_text(texts.EDITED)
+
+
+async def group_chat(update: Update, context: Context) -> None:
+    """A command in a group: the leaders' bot lives in private chats."""
+    await update.effective_message.reply_text(texts.GROUP_ONLY_PRIVATE)
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command the bot does not have."""
+    await update.effective_message.reply_text(texts.UNKNOWN_COMMAND)
+
+
+async def other_message(update: Update, context: Context) -> None:
+    """Stickers, voice, files, contacts...: say what the bot can read."""
+    await update.effective_message.reply_text(texts.UNEXPECTED)
+
+
+def early_handlers(settings: Settings) -> list:
+    """Checked before everything else: edits in private chats, commands in groups other than the admin chat."""
+    private = filters.ChatType.PRIVATE
+    # A live location edits its message every few seconds: those are not edits to answer.
+    edits = filters.UpdateType.EDITED_MESSAGE & private & ~filters.LOCATION
+    groups = filters.ChatType.GROUPS & filters.COMMAND & ~filters.UpdateType.EDITED_MESSAGE
+    if settings.telegram.admin_chat_id is not None:
+        # Admin commands in the admin chat belong to the admin handlers.
+        groups &= ~filters.Chat(settings.telegram.admin_chat_id)
+    return [MessageHandler(edits, edited), MessageHandler(groups, group_chat)]
+
+
+def late_handlers(settings: Settings) -> list:
+    """Checked after everything else in private chats: unknown commands, then any other message."""
+    private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED_MESSAGE
+    commands = private & filters.COMMAND
+    if settings.telegram.admin_ids:
+        # Admin commands (another module) may be registered after these; leave admins' commands to them.
+        commands &= ~filters.User(settings.telegram.admin_ids)
+    return [MessageHandler(commands, unknown_command), MessageHandler(private & ~filters.COMMAND, other_message)]

@@ -1,0 +1,160 @@
+"""Every Thai string leaders see in private chat, in one place: short, plain, consistent.
+
+Dates are Thai: Buddhist-era years, the configured zone (Bangkok), 24-hour clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from subscribers.leaders import Livelihood
+from subscribers.reports import MAX_PHOTOS, Depth
+
+MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
+
+LIVELIHOODS = {
+    Livelihood.FISHING: "ประมง",
+    Livelihood.FARMING: "เกษตร",
+    Livelihood.LABOUR: "รับจ้าง",
+    Livelihood.TRADE: "ค้าขาย",
+    Livelihood.OTHER: "อื่นๆ",
+}
+
+DEPTHS = {
+    Depth.NONE: "ไม่มีน้ำ",
+    Depth.ANKLE: "ตาตุ่ม",
+    Depth.KNEE: "เข่า",
+    Depth.WAIST: "เอว",
+    Depth.CHEST: "อก",
+    Depth.OVERHEAD: "ท่วมหัว",
+}
+
+SEVERITIES = {
+    "Extreme": "🔴 อันตรายมาก",
+    "Severe": "🟠 อันตราย",
+    "Moderate": "🟡 เฝ้าระวัง",
+    "Minor": "🟢 ติดตาม",
+}
+
+# The bot's menu (setMyCommands): command, short description.
+COMMANDS = (
+    ("status", "เตือนภัยที่มีผลในเมืองของฉันตอนนี้"),
+    ("report", "ส่งรายงานสถานการณ์ (ข้อความ รูป ตำแหน่ง ระดับน้ำ)"),
+    ("settings", "เปลี่ยนอาชีพ / รับเตือนระดับเล็กน้อย"),
+    ("help", "บอทนี้ทำอะไรได้บ้าง"),
+    ("stop", "หยุดรับการแจ้งเตือน"),
+    ("start", "เริ่มใช้งาน / กลับมารับการแจ้งเตือน"),
+    ("cancel", "ยกเลิกสิ่งที่ทำอยู่"),
+)
+
+HOW_TO_JOIN = (
+    "บอทนี้ส่งการแจ้งเตือนน้ำท่วมให้ผู้นำชุมชน ต้องเข้าร่วมด้วยลิงก์เชิญเท่านั้น\n"
+    "กรุณาขอลิงก์เชิญจากผู้ประสานงานของเมือง แล้วกดลิงก์นั้นเพื่อเริ่มใช้งาน"
+)
+CODE_WRONG = "รหัสเชิญไม่ถูกต้อง (ลองได้อีก {left} ครั้ง)\n" + HOW_TO_JOIN
+CODE_EXPIRED = "ลิงก์เชิญนี้หมดอายุหรือถูกยกเลิกแล้ว กรุณาขอลิงก์ใหม่จากผู้ประสานงานของเมือง"
+CODE_USED_UP = "ลิงก์เชิญนี้มีผู้ใช้ครบจำนวนแล้ว กรุณาขอลิงก์ใหม่จากผู้ประสานงานของเมือง"
+CODE_LOCKED = (
+    "ใส่รหัสเชิญผิดหลายครั้งเกินไป กรุณารอ {minutes} นาทีแล้วลองใหม่\n"
+    "หรือขอลิงก์เชิญจากผู้ประสานงานของเมือง"
+)
+JOINED = "ยินดีต้อนรับ! คุณเข้าร่วมรับการแจ้งเตือนพื้นที่{city}แล้ว\nกรุณาพิมพ์ชื่อของคุณ (ชื่อที่ผู้ประสานงานรู้จัก)"
+ASK_NAME = "กรุณาพิมพ์ชื่อของคุณเป็นข้อความ"
+NAME_TOO_LONG = "ชื่อยาวเกินไป กรุณาพิมพ์ไม่เกิน {limit} ตัวอักษร"
+ASK_LIVELIHOOD = "ขอบคุณ คุณ{name} อาชีพหลักของคุณคืออะไร? (เลือกจากปุ่มด้านล่าง)"
+PICK_LIVELIHOOD = "กรุณาเลือกอาชีพจากปุ่มด้านล่าง"
+SIGNED_UP = (
+    "ลงทะเบียนเรียบร้อย ✅\n{name} · {city} · {livelihood}\n"
+    "เมื่อมีเตือนภัยน้ำท่วมในพื้นที่ บอทจะส่งข้อความมาที่นี่ ดูคำสั่งทั้งหมดได้ที่ /help"
+)
+MOVED = "ย้ายไปรับการแจ้งเตือนพื้นที่{city}แล้ว ✅"
+REACTIVATED = "ยินดีต้อนรับกลับ! คุณจะได้รับการแจ้งเตือนพื้นที่{city}อีกครั้ง ✅"
+ALREADY_ACTIVE = "คุณรับการแจ้งเตือนพื้นที่{city}อยู่แล้ว ดูคำสั่งทั้งหมดได้ที่ /help"
+CANCELLED = "ยกเลิกแล้ว"
+NOTHING_TO_CANCEL = "ไม่มีอะไรให้ยกเลิก ดูคำสั่งทั้งหมดได้ที่ /help"
+
+NOT_A_LEADER = "คุณยังไม่ได้ลงทะเบียน\n" + HOW_TO_JOIN
+INACTIVE = "คุณหยุดรับการแจ้งเตือนอยู่ พิมพ์ /start เพื่อกลับมารับอีกครั้ง"
+
+STATUS_NONE = "ตอนนี้ไม่มีเตือนภัยที่มีผลในพื้นที่{city} ({now})"
+STATUS_HEAD = "เตือนภัยที่มีผลในพื้นที่{city}ตอนนี้ ({now}):"
+STATUS_LINE = "• {severity} {title} · {validity}"
+VALID_FROM_TO = "{start} ถึง {end}"
+VALID_FROM = "ตั้งแต่ {start} (ยังไม่กำหนดสิ้นสุด)"
+
+REPORT_START = (
+    "📝 รายงานสถานการณ์{about}\n"
+    "ส่งข้อความ รูป (หลายรูปได้) หรือตำแหน่ง 📍 ได้เลย\n"
+    "เสร็จแล้วเลือกระดับน้ำจากปุ่มด้านล่างเพื่อส่งรายงาน หรือ /cancel เพื่อยกเลิก"
+)
+REPORT_ABOUT = "ตอบการแจ้งเตือนที่คุณตอบกลับ"
+REPORT_GOT = "รับแล้ว ({parts}) เลือกระดับน้ำเพื่อส่งรายงาน หรือส่งเพิ่มได้อีก"
+REPORT_TOO_LONG = "ข้อความรายงานยาวเกินไป ({length:,} ตัวอักษร) ส่งได้ไม่เกิน {limit:,} ตัวอักษร กรุณาย่อแล้วส่งใหม่"
+REPORT_TOO_MANY_PHOTOS = f"รายงานหนึ่งมีรูปได้ไม่เกิน {MAX_PHOTOS} รูป เลือกระดับน้ำเพื่อส่งรายงานนี้ก่อน"
+REPORT_EMPTY = "รายงานยังว่างอยู่ กรุณาส่งข้อความ รูป หรือตำแหน่งก่อน"
+REPORT_NO_DRAFT = "ไม่มีรายงานที่กำลังทำอยู่ พิมพ์ /report เพื่อเริ่มใหม่"
+REPORT_SENT = "ได้รับรายงานหมายเลข {number} แล้ว ✅ ส่งต่อให้ผู้ประสานงานแล้ว ขอบคุณครับ/ค่ะ"
+REPORT_PART_TEXT = "ข้อความ"
+REPORT_PART_PHOTOS = "รูป"
+REPORT_PART_PIN = "ตำแหน่ง"
+DEPTH_SKIP = "ส่งโดยไม่ระบุระดับน้ำ"
+
+ADMIN_REPORT = "📝 รายงานหมายเลข {number}\nจาก: {name} ({city})\nเวลา: {at}"
+ADMIN_REPORT_WARNING = "ตอบการแจ้งเตือน: {title}"
+ADMIN_REPORT_DEPTH = "ระดับน้ำ: {depth}"
+ADMIN_REPORT_PIN = "ตำแหน่ง: https://maps.google.com/?q={lat:.5f},{lon:.5f}"
+ADMIN_REPORT_TEXT = "ข้อความ: {text}"
+ADMIN_REPORT_PHOTO = "รายงานหมายเลข {number} · รูป {index}/{count}"
+ADMIN_ERROR = "⚠️ floodbot มีข้อผิดพลาด: {error}"
+USER_ERROR = "ขออภัย เกิดข้อผิดพลาด กรุณาลองใหม่อีกครั้ง"
+
+SETTINGS = (
+    "การตั้งค่าของคุณ\nชื่อ: {name}\nเมือง: {city}\nอาชีพ: {livelihood}\n"
+    "เตือนระดับเล็กน้อย: {minor}\nกดปุ่มด้านล่างเพื่อเปลี่ยน"
+)
+MINOR_ON = "รับ"
+MINOR_OFF = "ไม่รับ"
+MINOR_TURN_ON = "🔔 รับเตือนระดับเล็กน้อยด้วย"
+MINOR_TURN_OFF = "🔕 ไม่รับเตือนระดับเล็กน้อย"
+SAVED_LIVELIHOOD = "บันทึกอาชีพ: {livelihood} ✅"
+SAVED_MINOR_ON = "จะส่งเตือนระดับเล็กน้อยให้ด้วย ✅"
+SAVED_MINOR_OFF = "จะไม่ส่งเตือนระดับเล็กน้อย ✅"
+
+STOPPED = "หยุดส่งการแจ้งเตือนแล้ว ข้อมูลของคุณยังเก็บไว้ พิมพ์ /start เมื่อต้องการกลับมารับอีกครั้ง"
+ALREADY_STOPPED = "คุณหยุดรับการแจ้งเตือนอยู่แล้ว พิมพ์ /start เพื่อกลับมารับอีกครั้ง"
+
+HELP = (
+    "บอทนี้ส่งการแจ้งเตือนน้ำท่วมและฝนตกหนักจากกรมอุตุนิยมวิทยาและหน่วยงานด้านน้ำให้ผู้นำชุมชน "
+    "พร้อมคำแนะนำตามอาชีพ เมื่อได้รับเตือน กดปุ่ม \"รับทราบ\" ใต้ข้อความ\n\n"
+    "/status ดูเตือนภัยที่มีผลในเมืองของคุณตอนนี้\n"
+    "/report ส่งรายงานสถานการณ์ ข้อความ รูป ตำแหน่ง และระดับน้ำ "
+    "(หรือตอบกลับข้อความเตือน หรือส่งรูป/ตำแหน่งมาได้เลย)\n"
+    "/settings เปลี่ยนอาชีพ หรือเลือกรับเตือนระดับเล็กน้อย\n"
+    "/stop หยุดรับการแจ้งเตือน · /start กลับมารับอีกครั้ง\n"
+    "/cancel ยกเลิกสิ่งที่ทำอยู่ · /help ดูข้อความนี้อีกครั้ง"
+)
+
+UNKNOWN_COMMAND = "ไม่รู้จักคำสั่งนี้ ดูคำสั่งทั้งหมดได้ที่ /help"
+UNEXPECTED = "บอทอ่านได้เฉพาะข้อความ รูปภาพ (ส่งแบบรูป ไม่ใช่ไฟล์) และตำแหน่ง ดูวิธีใช้ที่ /help"
+TEXT_NO_REPORT = "ถ้าต้องการรายงานสถานการณ์ พิมพ์ /report ก่อน หรือตอบกลับข้อความเตือน ดูวิธีใช้ที่ /help"
+EDITED = "บอทอ่านข้อความที่แก้ไขไม่ได้ กรุณาส่งเป็นข้อความใหม่"
+GROUP_ONLY_PRIVATE = "บอทนี้ใช้ได้ในแชทส่วนตัวเท่านั้น กรุณาทักบอทโดยตรง"
+RESUME_SIGNUP = "การลงทะเบียนยังไม่เสร็จ พิมพ์ /start เพื่อทำต่อ"
+
+
+def thai_datetime(moment: datetime, tz: tzinfo) -> str:
+    """`25 ก.พ. 2568 18:30 น.`: Buddhist-era year, local time."""
+    local = moment.astimezone(tz)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year + 543} {local:%H:%M} น."
+
+
+def validity(start: datetime, end: datetime | None, tz: tzinfo) -> str:
+    """The validity window of a warning in Thai."""
+    if end is None:
+        return VALID_FROM.format(start=thai_datetime(start, tz))
+    return VALID_FROM_TO.format(start=thai_datetime(start, tz), end=thai_datetime(end, tz))
+
+
+def severity(value: str) -> str:
+    """A warning's severity as a coloured Thai word."""
+    return SEVERITIES.get(value, "⚪ ไม่ระบุ")

@@ -1,0 +1,194 @@
+"""Field reports from leaders: the draft being put together, then the stored report."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+from sqlite_utils import Database
+
+from subscribers.outbox import WARNING_KINDS
+from subscribers.timeutil import from_db, to_db
+
+MAX_TEXT = 2000
+# An album holds at most 10 items, so one report holds at most 10 photos.
+MAX_PHOTOS = 10
+
+
+class Depth(StrEnum):
+    """Water depth as a leader sees it, from dry to over the head."""
+
+    NONE = "none"
+    ANKLE = "ankle"
+    KNEE = "knee"
+    WAIST = "waist"
+    CHEST = "chest"
+    OVERHEAD = "overhead"
+
+
+class ReportTooLongError(Exception):
+    """The report text would exceed MAX_TEXT characters."""
+
+    def __init__(self, length: int):
+        super().__init__(f"report text of {length} characters exceeds {MAX_TEXT}")
+        self.length = length
+
+
+class TooManyPhotosError(Exception):
+    """The report already holds MAX_PHOTOS photos."""
+
+
+class ReportDraft(BaseModel):
+    """What a leader has sent so far for a report that is not finished."""
+
+    chat_id: int
+    started_at: datetime
+    updated_at: datetime
+    warning_id: int | None = None
+    text: str = ""
+    photos: list[str] = Field(default_factory=list)
+    media_group_ids: list[str] = Field(default_factory=list)
+    lat: float | None = None
+    lon: float | None = None
+
+
+class FieldReport(BaseModel):
+    """A finished report, numbered by its id."""
+
+    id: int
+    chat_id: int
+    city_id: str
+    warning_id: int | None = None
+    text: str = ""
+    depth: Depth | None = None
+    lat: float | None = None
+    lon: float | None = None
+    photos: list[str] = Field(default_factory=list)
+    media_group_id: str | None = None
+    created_at: datetime
+
+
+def get_draft(db: Database, chat_id: int, now: datetime, max_age: timedelta) -> ReportDraft | None:
+    """This chat's draft, unless it was last touched more than `max_age` ago."""
+    row = next(iter(db.query("select * from report_drafts where chat_id = ?", [chat_id])), None)
+    if row is None or from_db(row["updated_at"]) < now - max_age:
+        return None
+    return ReportDraft.model_validate_json(row["draft"])
+
+
+def start_draft(db: Database, chat_id: int, now: datetime, warning_id: int | None = None) -> ReportDraft:
+    """A fresh draft for this chat, replacing any older one."""
+    draft = ReportDraft(chat_id=chat_id, started_at=now, updated_at=now, warning_id=warning_id)
+    save_draft(db, draft, now)
+    return draft
+
+
+def save_draft(db: Database, draft: ReportDraft, now: datetime) -> None:
+    """Store the draft (one per chat)."""
+    draft.updated_at = now
+    db["report_drafts"].upsert(
+        {
+            "chat_id": draft.chat_id,
+            "draft": draft.model_dump_json(),
+            "started_at": to_db(draft.started_at),
+            "updated_at": to_db(now),
+        },
+        pk="chat_id",
+    )
+
+
+def discard_draft(db: Database, chat_id: int) -> bool:
+    """Drop this chat's draft; True if there was one."""
+    return db.execute("delete from report_drafts where chat_id = ?", [chat_id]).rowcount > 0
+
+
+def add_text(draft: ReportDraft, text: str) -> None:
+    """Append text (a new line between messages), or raise ReportTooLongError and change nothing."""
+    text = text.strip()
+    if not text:
+        return
+    combined = f"{draft.text}\n{text}" if draft.text else text
+    if len(combined) > MAX_TEXT:
+        raise ReportTooLongError(len(combined))
+    draft.text = combined
+
+
+def add_photo(draft: ReportDraft, file_id: str, media_group_id: str | None) -> bool:
+    """Add a photo; True when it starts something new (not a further photo of a known album)."""
+    if len(draft.photos) >= MAX_PHOTOS:
+        raise TooManyPhotosError()
+    draft.photos.append(file_id)
+    if media_group_id is None:
+        return True
+    if media_group_id in draft.media_group_ids:
+        return False
+    draft.media_group_ids.append(media_group_id)
+    return True
+
+
+def finish_report(db: Database, draft: ReportDraft, city_id: str, depth: Depth | None, now: datetime) -> FieldReport:
+    """Store the draft as a numbered report and drop the draft."""
+    with db.atomic():
+        table = db["field_reports"]
+        table.insert(
+            {
+                "chat_id": draft.chat_id,
+                "city_id": city_id,
+                "warning_id": draft.warning_id,
+                "text": draft.text,
+                "depth": str(depth) if depth else None,
+                "lat": draft.lat,
+                "lon": draft.lon,
+                "photos": json.dumps(draft.photos),
+                "media_group_id": draft.media_group_ids[0] if draft.media_group_ids else None,
+                "created_at": to_db(now),
+            }
+        )
+        report_id = table.last_pk
+        db.execute("delete from report_drafts where chat_id = ?", [draft.chat_id])
+    report = get_report(db, report_id)
+    assert report is not None
+    return report
+
+
+def get_report(db: Database, report_id: int) -> FieldReport | None:
+    """The report with this number."""
+    row = next(iter(db.query("select * from field_reports where id = ?", [report_id])), None)
+    if row is None:
+        return None
+    return FieldReport(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        city_id=row["city_id"],
+        warning_id=row["warning_id"],
+        text=row["text"] or "",
+        depth=row["depth"],
+        lat=row["lat"],
+        lon=row["lon"],
+        photos=json.loads(row["photos"] or "[]"),
+        media_group_id=row["media_group_id"],
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def warning_for_message(db: Database, chat_id: int, message_id: int) -> int | None:
+    """The warning a bot message in this chat was about (alert, update, cancel, reminder, drill), if any."""
+    kinds = [str(kind) for kind in WARNING_KINDS]
+    marks = ", ".join("?" for _ in kinds)
+    row = next(
+        iter(
+            db.query(
+                f"select ref_id from outbox where chat_id = ? and message_id = ? and kind in ({marks}) limit 1",
+                [chat_id, message_id, *kinds],
+            )
+        ),
+        None,
+    )
+    if row is None:
+        return None
+    # The outbox may outlive a pruned warning; only link what the foreign key accepts.
+    if not db["warnings"].count_where("id = ?", [row["ref_id"]]):
+        return None
+    return row["ref_id"]

@@ -1,0 +1,31 @@
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import texts
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2025, 2, 25, 11, 30, tzinfo=UTC), "25 ก.พ. 2568 18:30 น."),  # +7 h, BE = CE + 543
+        (datetime(2024, 12, 31, 17, 5, tzinfo=UTC), "1 ม.ค. 2568 00:05 น."),  # crosses the year in Bangkok
+    ],
+)
+def test_thai_datetime(moment, expected):
+    assert texts.thai_datetime(moment, BANGKOK) == expected
+
+
+def test_validity_open_ended():
+    start = datetime(2025, 2, 25, 11, 30, tzinfo=UTC)
+    assert texts.validity(start, None, BANGKOK) == "ตั้งแต่ 25 ก.พ. 2568 18:30 น. (ยังไม่กำหนดสิ้นสุด)"
+
+
+def test_every_menu_command_is_in_help_and_has_a_short_description():
+    for command, description in texts.COMMANDS:
+        # Telegram limits a command description to 256 characters.
+        assert 3 <= len(description) <= 256
+        assert command == "start" or f"/{command}" in texts.HELP

@@ -1,0 +1,27 @@
+from datetime import timedelta
+
+from subscribers.in_force import warning_title, warnings_in_force
+from tests.helpers.leader_seed import add_cities, add_warning
+
+
+def test_in_force_for_city_newest_first(db, now):
+    add_cities(db, now)
+    hour = timedelta(hours=1)
+    older = add_warning(db, identifier="old", cities=["bo-yang", "phatong"], sent=now - 3 * hour, expires=now + hour)
+    newer = add_warning(db, identifier="new", cities=["bo-yang"], sent=now - hour, expires=None, headline="ฝนหนักมาก")
+    # Not shown: expired, another city, cancelled, superseded by a newer active version.
+    add_warning(db, identifier="gone", cities=["bo-yang"], sent=now - 5 * hour, expires=now - hour)
+    add_warning(db, identifier="far", cities=["la-ngu"], sent=now, expires=now + hour)
+    add_warning(db, identifier="off", cities=["bo-yang"], sent=now, expires=now + hour, status="cancelled")
+    v1 = add_warning(db, identifier="v1", cities=["bo-yang"], sent=now - 2 * hour, expires=now + hour)
+    v2 = add_warning(db, identifier="v2", cities=["bo-yang"], sent=now - 2 * hour + timedelta(minutes=1), expires=now + hour, supersedes=v1)
+
+    found = warnings_in_force(db, "bo-yang", now)
+    assert [w.id for w in found] == [newer, v2, older]
+    assert found[0].headline == "ฝนหนักมาก"
+    assert found[0].starts == now - hour  # no onset: the validity starts when it was sent
+    assert [w.id for w in warnings_in_force(db, "phatong", now)] == [older]
+    assert warnings_in_force(db, "khuan-lang", now) == []
+    assert warning_title(db, newer) == "ฝนหนักมาก"
+    assert warning_title(db, older) == "ฝนตกหนัก"
+    assert warning_title(db, 999) is None
