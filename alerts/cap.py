@@ -14,7 +14,7 @@ from xml.etree.ElementTree import Element
 from xml.etree.ElementTree import ParseError as XMLParseError
 
 import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
+from defusedxml import DefusedXmlException, EntitiesForbidden
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from alerts.errors import ParseError
@@ -43,9 +43,9 @@ class IndexItem(BaseModel):
 
 def parse_cap(data: bytes, feed: str) -> Warning:
     """One CAP alert document into one `Warning` (Thai `info` preferred); raises ParseError only."""
-    root = _parse_xml(data)
-    if _local(root.tag) != "alert":
-        raise ParseError(f"not a CAP alert: root element is <{_local(root.tag)}>")
+    root = safe_xml(data)
+    if local_name(root.tag) != "alert":
+        raise ParseError(f"not a CAP alert: root element is <{local_name(root.tag)}>")
     try:
         return _warning(root, feed)
     except ValidationError as exc:
@@ -58,8 +58,8 @@ def parse_cap(data: bytes, feed: str) -> Warning:
 
 def parse_cap_index(data: bytes) -> list[IndexItem]:
     """The items of a CAP feed index in RSS 2.0 or Atom; raises ParseError only."""
-    root = _parse_xml(data)
-    kind = _local(root.tag)
+    root = safe_xml(data)
+    kind = local_name(root.tag)
     try:
         if kind == "rss":
             channel = _child(root, "channel")
@@ -74,7 +74,7 @@ def parse_cap_index(data: bytes) -> list[IndexItem]:
 
 def is_cap_alert(data: bytes) -> bool:
     """True when the document's root is a CAP <alert> (a feed URL may serve one alert, not an index)."""
-    return _local(_parse_xml(data).tag) == "alert"
+    return local_name(safe_xml(data).tag) == "alert"
 
 
 def parse_cap_date(text: str) -> datetime:
@@ -122,11 +122,14 @@ def _looks_lon_lat(points: list[tuple[float, float]]) -> bool:
     return all(inside(b, a) for a, b in points) and not any(inside(a, b) for a, b in points)
 
 
-def _parse_xml(data: bytes) -> Element:
+def safe_xml(data: bytes) -> Element:
+    """Parse XML through defusedxml; any bad, hostile or empty input raises ParseError."""
     if not data or not data.strip():
         raise ParseError("empty document")
     try:
         return SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except EntitiesForbidden:
+        raise ParseError("unsafe XML refused: it declares entities (an entity bomb or external entity)") from None
     except DefusedXmlException as exc:
         raise ParseError(f"unsafe XML refused: {type(exc).__name__}") from None
     except XMLParseError as exc:
@@ -135,17 +138,18 @@ def _parse_xml(data: bytes) -> Element:
         raise ParseError(f"unreadable XML: {exc}") from None
 
 
-def _local(tag: object) -> str:
+def local_name(tag: object) -> str:
+    """An element tag without its namespace."""
     # Namespaces differ between CAP 1.1 and 1.2 and some feeds drop them: match local names.
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def _children(node: Element, name: str) -> list[Element]:
-    return [child for child in node if _local(child.tag) == name]
+    return [child for child in node if local_name(child.tag) == name]
 
 
 def _child(node: Element, name: str) -> Element | None:
-    return next((child for child in node if _local(child.tag) == name), None)
+    return next((child for child in node if local_name(child.tag) == name), None)
 
 
 def _text(node: Element | None, name: str, default: str = "") -> str:

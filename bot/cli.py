@@ -6,6 +6,7 @@ Exit status: 0 done; 1 a runtime failure; 2 bad usage or config (decided in `mai
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -35,6 +36,43 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     for row in init_store(settings, _now()):
         print(f"{row.city_id}\t{row.code}\t{row.link}")
     return EXIT_OK
+
+
+def _parse_now(text: str | None) -> datetime:
+    if text is None:
+        return _now()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--now: {text!r} is not an ISO 8601 time, e.g. 2025-02-25T18:30:00+07:00") from None
+    if moment.tzinfo is None:
+        raise UsageError(f"--now: {text!r} has no UTC offset; add one, e.g. 2025-02-25T18:30:00+07:00")
+    return moment
+
+
+def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
+    """One poll cycle: print one line (or JSON object) per warning; exit 1 if any feed failed."""
+    from bot.poller import run_poll
+    from subscribers.db import open_db
+
+    if not args.once:
+        raise UsageError("poll: add --once for one cycle; `floodbot run` is the scheduled poller")
+    now = _parse_now(args.now)
+    # A dry run on a database that does not exist yet must not create it.
+    dry_memory = args.dry_run and not settings.database.exists()
+    db = open_db(memory=True) if dry_memory else open_db(settings.database)
+    try:
+        report = run_poll(settings, db, now, dry_run=args.dry_run)
+    finally:
+        db.close()
+    for item in report.items:
+        if args.json:
+            print(json.dumps(item.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(item.summary_line(), flush=True)
+    for failure in report.failures:
+        print(f"floodbot: feed {failure.feed}: {failure.error}", file=sys.stderr)
+    return EXIT_FAILURE if report.failures else EXIT_OK
 
 
 def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
@@ -140,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("init", cmd_init, "create or migrate the database, sync cities, print an invite per city")
     add("run", _not_built(6), "run the bot, the poller and the delivery worker until stopped")
-    poll = add("poll", _not_built(3), "poll the feeds")
+    poll = add("poll", cmd_poll, "poll the feeds once (the scheduled poller is `floodbot run`)")
     poll.add_argument("--once", action="store_true", help="run one poll cycle and exit")
     poll.add_argument("--dry-run", action="store_true", help="write nothing")
     poll.add_argument("--json", action="store_true", help="print one JSON object per warning")

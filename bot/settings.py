@@ -90,6 +90,8 @@ class FeedSettings(_Section):
     enabled: bool = True
     # Unhealthy when the content has not changed for this long (0 = never stale).
     stale_after_minutes: int = Field(default=0, ge=0)
+    # thaiwater-waterlevel only: the HAII situation level that raises a warning (4: above 70 % of bank).
+    min_situation_level: int = Field(default=4, ge=2, le=5)
 
     _name = field_validator("name")(_check_slug)
     _url = field_validator("url")(_check_url)

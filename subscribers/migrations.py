@@ -207,6 +207,27 @@ def m001_initial(db: Database) -> None:
 
 
 @migrations()
+def m002_i3_warning_references(db: Database) -> None:
+    # Which (sender, identifier) each stored version names in its CAP <references>: finds the rows
+    # an Update or Cancel replaces, and a later version that arrived before the one it replaces.
+    db["warning_references"].create(
+        {"warning_id": int, "sender": str, "identifier": str},
+        pk=("warning_id", "sender", "identifier"),
+        not_null={"sender", "identifier"},
+        foreign_keys=[("warning_id", "warnings", "id")],
+        if_not_exists=True,
+    )
+    db["warning_references"].create_index(["sender", "identifier"], if_not_exists=True)
+    # CAP index items already fetched (feed, guid, updated): a poll fetches only new or changed items.
+    db["feed_items"].create(
+        {"feed": str, "guid": str, "updated": str, "link": str, "first_seen": str},
+        pk=("feed", "guid"),
+        not_null={"link", "first_seen"},
+        if_not_exists=True,
+    )
+
+
+@migrations()
 def m002_i5_outbox_delivery(db: Database) -> None:
     # A cancel or all-clear also removes the buttons of the leader's earlier messages for the warning.
     db["outbox"].add_column("clear_buttons", int, not_null_default=0)

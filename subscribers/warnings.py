@@ -1,0 +1,205 @@
+"""Warning versions in the store: one `warnings` row per version, linked by `supersedes`.
+
+`warnings.status` is a contract with the delivery worker:
+- 'active': in force, may be sent (an Update row is sent as a reply to the earlier versions);
+- 'superseded': a later version replaced it;
+- 'cancelled': withdrawn by a Cancel; the Cancel row itself is 'cancelled' too;
+- 'ended': ended by an all-clear; the all-clear row itself is 'ended' too;
+- 'expired': past its expiry (never sent);
+- 'exercise' (a drill) and 'test' (Test/System/Draft): kept, never sent to leaders as real alerts.
+Whether a Cancel or all-clear row is sent (as a reply) is the poller's decision, not a status.
+`warnings.cities` is a JSON list of city ids; `version` is the lifecycle fingerprint.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlite_utils import Database
+
+from subscribers.timeutil import from_db, to_db
+
+LIVE = ("active", "exercise", "test")
+
+
+class StoredWarning(BaseModel):
+    """One stored warning version."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    feed: str
+    sender: str
+    identifier: str
+    version: str
+    msg_type: str
+    cap_status: str
+    status: str
+    event: str
+    severity: str
+    sent: datetime
+    expires: datetime | None
+    supersedes: int | None
+    cities: list[str]
+    parsed: str
+    first_seen: datetime
+    last_seen: datetime | None
+
+
+class NewVersion(BaseModel):
+    """A version to store, as `bot` builds it from an `alerts.model.Warning`."""
+
+    feed: str
+    sender: str
+    identifier: str
+    version: str
+    msg_type: str
+    cap_status: str
+    status: str
+    event: str
+    severity: str
+    sent: datetime
+    expires: datetime | None = None
+    # (sender, identifier) pairs named by CAP <references>.
+    references: list[tuple[str, str]] = Field(default_factory=list)
+    cities: list[str] = Field(default_factory=list)
+    parsed: str
+    raw: str = ""
+
+
+def _row(row: dict) -> StoredWarning:
+    return StoredWarning(
+        id=row["id"],
+        feed=row["feed"],
+        sender=row["sender"],
+        identifier=row["identifier"],
+        version=row["version"],
+        msg_type=row["msg_type"] or "",
+        cap_status=row["cap_status"] or "",
+        status=row["status"],
+        event=row["event"] or "",
+        severity=row["severity"] or "",
+        sent=from_db(row["sent"]),
+        expires=from_db(row["expires"]),
+        supersedes=row["supersedes"],
+        cities=json.loads(row["cities"] or "[]"),
+        parsed=row["parsed"],
+        first_seen=from_db(row["first_seen"]),
+        last_seen=from_db(row["last_seen"]),
+    )
+
+
+_COLUMNS = (
+    "id, feed, sender, identifier, version, msg_type, cap_status, status, event, severity, sent, expires, "
+    "supersedes, cities, parsed, first_seen, last_seen"
+)
+
+
+def get_warning(db: Database, warning_id: int) -> StoredWarning | None:
+    """One stored version by row id."""
+    rows = list(db.query(f"select {_COLUMNS} from warnings where id = ?", [warning_id]))
+    return _row(rows[0]) if rows else None
+
+
+def versions_of(db: Database, sender: str, identifier: str) -> list[StoredWarning]:
+    """Every stored version with this (sender, identifier), oldest first."""
+    sql = f"select {_COLUMNS} from warnings where sender = ? and identifier = ? order by id"
+    return [_row(r) for r in db.query(sql, [sender, identifier])]
+
+
+def successors_of(db: Database, sender: str, identifier: str) -> list[StoredWarning]:
+    """Stored versions whose references name (sender, identifier)."""
+    sql = (
+        f"select {_COLUMNS} from warnings where id in "
+        "(select warning_id from warning_references where sender = ? and identifier = ?) order by id"
+    )
+    return [_row(r) for r in db.query(sql, [sender, identifier])]
+
+
+def store_version(db: Database, new: NewVersion, now: datetime, supersedes: int | None = None) -> int:
+    """Insert one version and its references; returns the row id. Call inside `db.atomic()`."""
+    db["warnings"].insert(
+        {
+            "feed": new.feed,
+            "sender": new.sender,
+            "identifier": new.identifier,
+            "version": new.version,
+            "msg_type": new.msg_type,
+            "cap_status": new.cap_status,
+            "status": new.status,
+            "event": new.event,
+            "severity": new.severity,
+            "sent": to_db(new.sent),
+            "expires": to_db(new.expires) if new.expires else None,
+            "supersedes": supersedes,
+            "raw": new.raw,
+            "parsed": new.parsed,
+            "cities": json.dumps(new.cities),
+            "first_seen": to_db(now),
+            "last_seen": to_db(now),
+        }
+    )
+    warning_id = db.execute("select last_insert_rowid()").fetchone()[0]
+    refs = [{"warning_id": warning_id, "sender": s, "identifier": i} for s, i in dict.fromkeys(new.references)]
+    if refs:
+        db["warning_references"].insert_all(refs, ignore=True)
+    return warning_id
+
+
+def set_status(db: Database, ids: list[int] | tuple[int, ...], status: str) -> None:
+    """Move rows to a status (superseded, cancelled, ended, expired...)."""
+    for warning_id in ids:
+        db.execute("update warnings set status = ? where id = ?", [status, warning_id])
+
+
+def touch(db: Database, sender: str, identifier: str, version: str, now: datetime, parsed: str) -> None:
+    """Record that an unchanged version was seen again, keeping its latest readings."""
+    db.execute(
+        "update warnings set last_seen = ?, parsed = ? where sender = ? and identifier = ? and version = ?",
+        [to_db(now), parsed, sender, identifier, version],
+    )
+
+
+def expire_due(db: Database, now: datetime) -> list[int]:
+    """Mark active rows whose expiry has passed as 'expired'; returns their ids."""
+    ids = [r["id"] for r in db.query(
+        "select id from warnings where status = 'active' and expires is not null and expires <= ?", [to_db(now)]
+    )]
+    set_status(db, ids, "expired")
+    return ids
+
+
+def earlier_versions(db: Database, warning_id: int) -> list[int]:
+    """Ids of every earlier version row of the same warning thread (same key or named by references)."""
+    seen: set[int] = {warning_id}
+    todo = [warning_id]
+    while todo:
+        current = todo.pop()
+        sql = (
+            "select w.id from warnings w join warnings c on c.id = ? "
+            "where w.id < c.id and ((w.sender = c.sender and w.identifier = c.identifier) "
+            "or exists (select 1 from warning_references r where r.warning_id = c.id "
+            "and r.sender = w.sender and r.identifier = w.identifier))"
+        )
+        for row in db.query(sql, [current]):
+            if row["id"] not in seen:
+                seen.add(row["id"])
+                todo.append(row["id"])
+        # The supersedes link also counts: an Update of an identifier-changed Alert.
+        row = db.execute("select supersedes from warnings where id = ?", [current]).fetchone()
+        if row and row[0] is not None and row[0] not in seen:
+            seen.add(row[0])
+            todo.append(row[0])
+    seen.discard(warning_id)
+    return sorted(seen)
+
+
+def warnings_in_force(db: Database, city_id: str, now: datetime) -> list[StoredWarning]:
+    """Active, unexpired versions whose cities include city_id, newest first (for /status)."""
+    sql = (
+        f"select {_COLUMNS} from warnings where status = 'active' and (expires is null or expires > ?) "
+        "and exists (select 1 from json_each(warnings.cities) where json_each.value = ?) order by sent desc, id desc"
+    )
+    return [_row(r) for r in db.query(sql, [to_db(now), city_id])]
