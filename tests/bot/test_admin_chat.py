@@ -12,6 +12,7 @@ from bot.admin import COMMANDS
 from bot.delivery_text import ack_data
 from bot.app import build_application
 from bot.settings import FeedSettings
+from subscribers import feed_health
 from subscribers.timeutil import to_db
 from tests.helpers.admin_bot import ADMIN, STRANGER, Clock, command, press, run_job
 from tests.helpers.admin_data import CITIES, ack, add_report, add_warning, minutes, seed_cities, seed_leaders
@@ -162,22 +163,27 @@ async def test_drill_report_median_and_missing(app, fake, store, clock, now, gol
     assert store["drill_results"].count == 6
 
 
+def poll_outcome(store, now, error: str | None) -> None:
+    """What the poller writes after one fetch of tmd-cap (issue 3's feed_health API and verdict)."""
+    if error is None:
+        health = feed_health.record_success(store, "tmd-cap", now, content_hash="h")
+    else:
+        health = feed_health.record_failure(store, "tmd-cap", now, error)
+    feed_health.set_healthy(store, "tmd-cap", feed_health.is_healthy(health, now, max_failures=3))
+
+
 async def test_feed_down_and_recovery_are_two_admin_messages(app, fake, store, clock, now):
-    store["feed_health"].insert({"feed": "tmd-cap", "healthy": 1, "last_success": to_db(now)}, pk="feed")
-    await run_job(app, "feed-health-watch")  # healthy from the start: not news
-    # The poller's verdict after max_failures (3) failures in a row.
-    store["feed_health"].update("tmd-cap", {"healthy": 0, "last_error": "HTTP 503", "consecutive_failures": 3})
-    for _ in range(3):
-        clock.now += minutes(1)
-        await run_job(app, "feed-health-watch")
-    store["feed_health"].update("tmd-cap", {"healthy": 1, "consecutive_failures": 0})
-    for _ in range(2):
-        clock.now += minutes(1)
+    # Each step: one poll outcome, then the health job. Healthy at start is not news; two failures
+    # are not yet unhealthy (max_failures 3); the third is; staying down is not repeated; recovery is.
+    for error in [None, "HTTP 503", "HTTP 503", "HTTP 503", "timeout", None, None]:
+        clock.now += minutes(5)
+        poll_outcome(store, clock.now, error)
         await run_job(app, "feed-health-watch")
     texts = [m.text for m in fake.messages(-100900)]
     assert len(texts) == 2
     assert texts[0].startswith("🚨 แหล่งข้อมูล tmd-cap: ❌ ดึงข้อมูลไม่ได้") and "HTTP 503" in texts[0]
     assert texts[1] == "✅ แหล่งข้อมูล tmd-cap กลับมาปกติแล้ว"
+    assert store["audit_log"].count == 0  # jobs are not admin actions
 
 
 async def test_admin_listings(app, fake, store, now, golden):
