@@ -64,3 +64,15 @@ def test_notice_fires_once_at_its_cron_time(db, now):
 def test_bad_notice_config_is_refused(notice, problem):
     with pytest.raises(ValueError, match=problem):
         Settings(cities=CITIES, notices=[notice])
+
+
+def test_notices_lists_next_runs_in_thai():
+    from bot.admin.recurring import notices_lines
+
+    south = MEETING.model_copy(update={"name": "south", "cities": ["bo-yang", "phatong"]})
+    settings = Settings(cities=CITIES, notices=[MEETING, south])
+    lines = notices_lines(settings, {c.id: c.name_th for c in CITIES}, FIRE)
+    assert lines[0] == (
+        "🗓 monthly-meeting (ทุกเมือง)\n  ครั้งถัดไป: 5 เม.ย. 2568 09:00 น., 5 พ.ค. 2568 09:00 น.\n  ประชุมแกนนำประจำเดือน"
+    )
+    assert lines[1].startswith("🗓 south (บ่อยาง, พะตง)")
