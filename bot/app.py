@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 from telegram.ext import Application, ContextTypes
 
+from bot.admin import register_admin_handlers
 from bot.delivery_jobs import register_delivery
 from bot.handlers import register_leader_handlers
 from bot.settings import Settings
@@ -52,6 +53,8 @@ def build_application(
     # Feature modules register their handlers and jobs here, in this order.
     # Delivery (issue 5): the รับทราบ handler, the outbox worker and reminder jobs.
     register_delivery(app)
+    # Admin tools (issue 7): admin commands, /broadcast, drill reports, feed health, recurring notices.
+    register_admin_handlers(app)
     # The leaders' bot in private chat (issue 6), in its own handler group.
     register_leader_handlers(app)
     return app

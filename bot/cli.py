@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.settings import ConfigError, Settings, load_settings
 from subscribers.db import StoreError
@@ -90,6 +91,82 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
+    """Print city-id, a new invite code and its link."""
+    from bot.admin.shell import AdminCommandError, shell_invite
+
+    try:
+        row = shell_invite(settings, args.city, _now())
+    except AdminCommandError as exc:
+        raise UsageError(f"invite: {exc}") from None
+    print(f"{row.city_id}\t{row.code}\t{row.link}")
+    return EXIT_OK
+
+
+def _progress_bar(done: int, total: int, width: int = 30) -> str:
+    filled = width * done // total if total else width
+    return f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+
+
+def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
+    """Enqueue a notice; with a token, send it now with a progress bar on stderr."""
+    from bot.admin.shell import AdminCommandError, shell_broadcast
+
+    def show(progress: Any) -> None:
+        print(_progress_bar(progress.done, progress.total), end="", file=sys.stderr, flush=True)
+
+    try:
+        notice_id, result, sent = shell_broadcast(settings, None if args.all else args.city, args.text, _now, show)
+    except AdminCommandError as exc:
+        raise UsageError(f"broadcast: {exc}") from None
+    if not sent:
+        print(f"notice {notice_id}: queued for {result.total} leaders; the running bot will send it")
+        return EXIT_OK
+    print(file=sys.stderr)
+    print(
+        f"notice {notice_id}: delivered {result.delivered}, failed {result.failed}, "
+        f"blocked {result.blocked}, pending {result.pending} (of {result.total})"
+    )
+    if result.pending:
+        print(f"notice {notice_id}: {result.pending} to retry; the running bot will send them")
+    return EXIT_OK if result.failed == 0 else EXIT_FAILURE
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write one export to stdout or --output."""
+    from bot.admin.shell import AdminCommandError, shell_export
+
+    try:
+        text = shell_export(settings, args.kind, args.format)
+    except AdminCommandError as exc:
+        raise UsageError(f"export: {exc}") from None
+    if args.output:
+        # utf-8 (not utf-8-sig): the CSV text already starts with its BOM.
+        with open(args.output, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+    else:
+        sys.stdout.reconfigure(encoding="utf-8", newline="")
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def add_admin_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """The shell twins of the admin chat commands: invite, broadcast, export."""
+    invite = add("invite", cmd_invite, "make a new invite code and link for a city")
+    invite.add_argument("city", metavar="CITY", help="city id, e.g. bo-yang")
+    broadcast = add("broadcast", cmd_broadcast, "send a notice to the active leaders of some cities or all")
+    where = broadcast.add_mutually_exclusive_group(required=True)
+    where.add_argument("--city", metavar="ID", action="append", help="a city id (repeat for several)")
+    where.add_argument("--all", action="store_true", help="every city")
+    broadcast.add_argument("--text", required=True, help="the notice text, as leaders will read it")
+    export = add("export", cmd_export, "export reports, deliveries, drills or the audit log")
+    export.add_argument("kind", choices=["reports", "deliveries", "drills", "audit"], help="what to export")
+    export.add_argument(
+        "--format", choices=["csv", "geojson"], default="csv", help="csv (UTF-8 with BOM) or geojson (reports only)"
+    )
+    export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+
+
 def _not_built(issue: int) -> Callable[[argparse.Namespace, Settings], int]:
     def command(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"{args.command}: not built yet (tracked in issue #{issue})")
@@ -123,10 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--json", action="store_true", help="print one JSON object per warning")
     poll.add_argument("--now", metavar="T", help="evaluate at this ISO 8601 time instead of the clock")
     add("demo", _not_built(6), "the whole flow offline on bundled sample feeds, no token needed")
-    invite = add("invite", _not_built(7), "make a new invite code and link for a city")
-    invite.add_argument("city", metavar="CITY", help="city id, e.g. bo-yang")
-    add("broadcast", _not_built(7), "send a notice to leaders")
-    add("export", _not_built(7), "export reports, deliveries, drills or the audit log")
+    add_admin_commands(add)
     return parser
 
 

@@ -176,6 +176,41 @@ class DeliverySettings(_Section):
     escalate_after_minutes: int = Field(default=30, ge=1)
 
 
+class AdminSettings(_Section):
+    # A drill's report (who acknowledged, how fast) is posted this many minutes after it is sent.
+    drill_report_after_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # The broadcast status message is edited at most this often (Telegram limits edits too).
+    progress_interval_seconds: float = Field(default=3.0, ge=1.0, le=60.0)
+    # How often feed health is checked for changes to push to the admin chat.
+    health_check_seconds: int = Field(default=60, ge=10)
+    # A recurring notice missed by more than this (the bot was down) is skipped, not sent late.
+    notice_grace_minutes: int = Field(default=60, ge=1)
+
+
+class NoticeSettings(_Section):
+    """A recurring notice: a 5-field cron schedule in the configured timezone, the cities, the Thai text."""
+
+    name: str
+    cron: str
+    cities: list[str] = Field(default_factory=lambda: ["all"], min_length=1)
+    text: str = Field(min_length=1, max_length=4000)
+
+    _name = field_validator("name")(_check_slug)
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        if len(value.split()) != 5:
+            raise ValueError("must have 5 fields: minute hour day month weekday, e.g. '0 9 5 * *'")
+        try:
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"not a valid cron schedule: {exc}") from None
+        return value
+
+
 class Settings(BaseSettings):
     """Everything floodbot reads from config.toml and the environment."""
 
@@ -192,6 +227,8 @@ class Settings(BaseSettings):
     invites: InviteSettings = Field(default_factory=InviteSettings)
     feeds: list[FeedSettings] = Field(default_factory=list)
     cities: list[CitySettings] = Field(default_factory=list)
+    admin: AdminSettings = Field(default_factory=AdminSettings)
+    notices: list[NoticeSettings] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -213,6 +250,16 @@ class Settings(BaseSettings):
     def _unique_cities(cls, cities: list[CitySettings]) -> list[CitySettings]:
         _no_duplicates([c.id for c in cities], "city id")
         return cities
+
+    @model_validator(mode="after")
+    def _notices_known(self) -> Settings:
+        _no_duplicates([n.name for n in self.notices], "notice name")
+        known = {c.id for c in self.cities}
+        for i, notice in enumerate(self.notices):
+            unknown = [c for c in notice.cities if c != "all" and c not in known]
+            if unknown:
+                raise ValueError(f"notices[{i}].cities: unknown city {unknown[0]!r} (use city ids or [\"all\"])")
+        return self
 
     @property
     def tz(self) -> ZoneInfo:

@@ -261,3 +261,55 @@ def m004_leader_chat(db: Database) -> None:
         not_null={"draft", "started_at", "updated_at"},
         if_not_exists=True,
     )
+
+
+@migrations()
+def m005_admin(db: Database) -> None:
+    # A drill is an exercise warning (a row in `warnings`, status Exercise) sent to some cities;
+    # its report is due at `report_at` and written once (`reported_at`).
+    db["drills"].create(
+        {
+            "id": int,
+            "warning_id": int,
+            "cities": str,
+            "created_by": str,
+            "started_at": str,
+            "report_at": str,
+            "reported_at": str,
+        },
+        pk="id",
+        not_null={"warning_id", "cities", "started_at", "report_at"},
+        foreign_keys=[("warning_id", "warnings", "id")],
+        if_not_exists=True,
+    )
+    db["drills"].create_index(["reported_at", "report_at"], if_not_exists=True)
+    # Kept for the evaluation team: one row per leader the drill was sent to.
+    db["drill_results"].create(
+        {
+            "drill_id": int,
+            "chat_id": int,
+            "city_id": str,
+            "name": str,
+            "sent_at": str,
+            "acked_at": str,
+            "seconds_to_ack": float,
+        },
+        pk=("drill_id", "chat_id"),
+        not_null={"city_id"},
+        foreign_keys=[("drill_id", "drills", "id")],
+        if_not_exists=True,
+    )
+    # The last feed state told to the admin chat, so each change is pushed once.
+    db["feed_health_notified"].create(
+        {"feed": str, "state": str, "notified_at": str},
+        pk="feed",
+        not_null={"state", "notified_at"},
+        if_not_exists=True,
+    )
+    # Recurring notices already fired (name, scheduled time): a restart never repeats one.
+    db["notice_runs"].create(
+        {"name": str, "fire_at": str, "notice_id": int, "ran_at": str},
+        pk=("name", "fire_at"),
+        not_null={"ran_at"},
+        if_not_exists=True,
+    )

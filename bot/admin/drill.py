@@ -1,0 +1,129 @@
+"""/drill <city|all>: an exercise alert marked ซ้อม (CAP status Exercise), and its report after a set time."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+from telegram import Bot, Update
+from telegram.ext import ContextTypes
+
+from alerts.model import Certainty, MsgType, Severity, Status, Urgency, Warning
+from alerts.render import MessageKind, render_alert
+from bot.admin import texts
+from bot.admin.gate import admin_only, record
+from bot.settings import Settings
+from subscribers import drills
+from subscribers.leaders import Livelihood
+from subscribers.notices import ALL_CITIES
+
+log = logging.getLogger(__name__)
+
+JOB_NAME = "drill-reports"
+CHECK_SECONDS = 60
+
+
+def drill_warning(identifier: str, now: datetime, settings: Settings) -> Warning:
+    """The exercise warning: CAP status Exercise, so no parser or matcher can take it for a real one."""
+    return Warning(
+        feed=drills.DRILL_FEED,
+        sender=drills.DRILL_SENDER,
+        identifier=identifier,
+        sent=now,
+        status=Status.EXERCISE,
+        msg_type=MsgType.ALERT,
+        event=texts.DRILL_EVENT,
+        urgency=Urgency.EXPECTED,
+        severity=Severity.SEVERE,
+        certainty=Certainty.LIKELY,
+        effective=now,
+        expires=now + timedelta(minutes=settings.admin.drill_report_after_minutes),
+        sender_name=texts.DRILL_SENDER_NAME,
+        headline=texts.DRILL_HEADLINE,
+        instruction=texts.DRILL_INSTRUCTION,
+    )
+
+
+def drill_texts(warning: Warning, settings: Settings, city_ids: list[str]) -> dict[tuple[str, str], str]:
+    """The message per (city, livelihood), rendered exactly as a real alert but marked ซ้อม at top and bottom."""
+    names = {c.id: c.name_th for c in settings.cities}
+    return {
+        (city_id, str(livelihood)): render_alert(
+            warning, kind=MessageKind.DRILL, city_names=[names[city_id]], livelihood=str(livelihood), tz=settings.tz
+        )
+        for city_id in city_ids
+        for livelihood in Livelihood
+    }
+
+
+def start(settings: Settings, db: Database, target: str, created_by: str, now: datetime) -> tuple[drills.Drill, int]:
+    """Start a drill for one city id or "all"; raises KeyError for an unknown city."""
+    names = [c.id for c in settings.cities]
+    if target != ALL_CITIES and target not in names:
+        raise KeyError(target)
+    cities = None if target == ALL_CITIES else [target]
+    identifier = f"drill-{now:%Y%m%dT%H%M%SZ}-{target}"
+    warning = drill_warning(identifier, now, settings)
+    return drills.start_drill(
+        db,
+        cities,
+        identifier,
+        warning.model_dump_json(),
+        drill_texts(warning, settings, cities or names),
+        created_by,
+        now,
+        timedelta(minutes=settings.admin.drill_report_after_minutes),
+    )
+
+
+@admin_only("drill")
+async def drill_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/drill <city|all>."""
+    data = context.bot_data
+    message = update.effective_message
+    if len(context.args or []) != 1:
+        record(context, update, "drill", ok=False, args=list(context.args or []))
+        await message.reply_text(texts.DRILL_USAGE)
+        return
+    target = context.args[0]
+    names = {c.id: c.name_th for c in data.settings.cities}
+    try:
+        drill, rows = start(data.settings, data.db, target, str(update.effective_user.id), data.now())
+    except KeyError:
+        record(context, update, "drill", ok=False, target=target)
+        await message.reply_text(texts.UNKNOWN_CITY.format(city=target, known=", ".join([*names, ALL_CITIES])))
+        return
+    record(context, update, "drill", drill_id=drill.id, target=target, recipients=rows)
+    city_names = texts.city_list(None if drill.cities is None else [names[c] for c in drill.cities])
+    if rows == 0:
+        await message.reply_text(texts.DRILL_NOBODY.format(cities=city_names))
+        return
+    await message.reply_text(
+        texts.DRILL_STARTED.format(
+            count=rows, cities=city_names, report_at=texts.thai_datetime(drill.report_at, data.settings.tz)
+        )
+    )
+
+
+async def report_due_drills(bot: Bot, settings: Settings, db: Database, now: datetime) -> list[int]:
+    """Post the report of every drill whose time has come, keep its results; returns the drill ids."""
+    names = {c.id: c.name_th for c in settings.cities}
+    reported = []
+    for drill in drills.due_reports(db, now):
+        results = drills.results(db, drill)
+        text = texts.drill_report(drill.id, drill.started_at, results, names, settings.tz)
+        # The admin chat, else the admin who started it (a private chat id equals the user id).
+        chat_id = settings.telegram.admin_chat_id or (int(drill.created_by) if drill.created_by.isdigit() else None)
+        if chat_id is not None:
+            for part in texts.chunks(text.split("\n")):
+                await bot.send_message(chat_id, part)
+        drills.record_results(db, drill, results, now)
+        reported.append(drill.id)
+    return reported
+
+
+async def drill_report_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """JobQueue callback: report the drills that are due."""
+    data = context.bot_data
+    await report_due_drills(context.bot, data.settings, data.db, data.now())

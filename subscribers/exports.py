@@ -1,0 +1,167 @@
+"""Exports for operators and the evaluation team: field reports, deliveries, drills, audit log.
+
+CSV is UTF-8 with a BOM so Excel shows Thai; GeoJSON is a FeatureCollection of report points (QGIS, uMap).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlite_utils import Database
+
+from subscribers.timeutil import from_db
+
+BOM = "\ufeff"
+KINDS = ("reports", "deliveries", "drills", "audit")
+
+
+class ExportError(Exception):
+    """The export cannot be made in the asked form."""
+
+
+class FieldReport(BaseModel):
+    id: int
+    chat_id: int
+    leader_name: str
+    city_id: str
+    warning_id: int | None
+    text: str
+    depth: str | None
+    lat: float | None
+    lon: float | None
+    photos: list[str]
+    created_at: datetime
+
+
+def _photos(value: str | None) -> list[str]:
+    # Field reports keep photo file ids as a JSON list; tolerate a bare id.
+    if not value:
+        return []
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return [value]
+    return [str(p) for p in parsed] if isinstance(parsed, list) else [str(parsed)]
+
+
+def latest_reports(db: Database, city_id: str | None = None, limit: int | None = None) -> list[FieldReport]:
+    """Field reports, newest first, of one city or all; at most `limit`."""
+    where, params = ("where r.city_id = ?", [city_id]) if city_id else ("", [])
+    sql = (
+        "select r.*, l.name as leader_name from field_reports r left join leaders l on l.chat_id = r.chat_id"
+        f" {where} order by r.created_at desc, r.id desc"
+    )
+    if limit is not None:
+        sql += " limit ?"
+        params = [*params, limit]
+    return [
+        FieldReport(
+            id=row["id"],
+            chat_id=row["chat_id"],
+            leader_name=row["leader_name"] or "",
+            city_id=row["city_id"],
+            warning_id=row["warning_id"],
+            text=row["text"] or "",
+            depth=row["depth"],
+            lat=row["lat"],
+            lon=row["lon"],
+            photos=_photos(row["photos"]),
+            created_at=from_db(row["created_at"]),
+        )
+        for row in db.query(sql, params)
+    ]
+
+
+def _report_rows(db: Database) -> Iterator[dict]:
+    for r in latest_reports(db):
+        yield {
+            "id": r.id,
+            "created_at": r.created_at.isoformat(),
+            "city_id": r.city_id,
+            "chat_id": r.chat_id,
+            "leader_name": r.leader_name,
+            "warning_id": r.warning_id,
+            "depth": r.depth,
+            "lat": r.lat,
+            "lon": r.lon,
+            "text": r.text,
+            "photos": " ".join(r.photos),
+        }
+
+
+def _rows(db: Database, kind: str) -> Iterator[dict]:
+    if kind == "reports":
+        return _report_rows(db)
+    if kind == "deliveries":
+        return db.query(
+            "select o.id, o.kind, o.ref_id, o.chat_id, l.city_id, o.status, o.attempts, o.created_at, o.sent_at,"
+            " o.last_error, a.acked_at from outbox o left join leaders l on l.chat_id = o.chat_id"
+            " left join acknowledgements a on a.warning_id = o.ref_id and a.chat_id = o.chat_id"
+            " and o.kind in ('alert', 'update', 'cancel', 'reminder', 'drill') order by o.id"
+        )
+    if kind == "drills":
+        return db.query(
+            "select d.id as drill_id, d.started_at, d.created_by, r.city_id, r.chat_id, r.name, r.sent_at,"
+            " r.acked_at, r.seconds_to_ack from drills d join drill_results r on r.drill_id = d.id"
+            " order by d.id, r.city_id, r.chat_id"
+        )
+    if kind == "audit":
+        return db.query("select id, at, actor, action, allowed, detail from audit_log order by id")
+    raise ExportError(f"unknown export {kind!r}; choose one of {', '.join(KINDS)}")
+
+
+COLUMNS = {
+    "reports": [
+        "id", "created_at", "city_id", "chat_id", "leader_name", "warning_id", "depth", "lat", "lon", "text", "photos",
+    ],
+    "deliveries": [
+        "id", "kind", "ref_id", "chat_id", "city_id", "status", "attempts", "created_at", "sent_at", "last_error",
+        "acked_at",
+    ],
+    "drills": ["drill_id", "started_at", "created_by", "city_id", "chat_id", "name", "sent_at", "acked_at",
+               "seconds_to_ack"],
+    "audit": ["id", "at", "actor", "action", "allowed", "detail"],
+}
+
+
+def export_csv(db: Database, kind: str) -> str:
+    """The table as CSV text, starting with a BOM (write it encoded as UTF-8)."""
+    rows = _rows(db, kind)
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.DictWriter(out, fieldnames=COLUMNS[kind], extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def export_geojson(db: Database, kind: str = "reports") -> str:
+    """Field reports with a location as a GeoJSON FeatureCollection (lon, lat order, WGS 84)."""
+    if kind != "reports":
+        raise ExportError("only reports have locations; use --format csv")
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+            "properties": {k: v for k, v in row.items() if k not in ("lat", "lon")},
+        }
+        for row in _report_rows(db)
+        if row["lat"] is not None and row["lon"] is not None
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1)
+
+
+def export(db: Database, kind: str, fmt: str = "csv") -> str:
+    """One export as text: `fmt` is csv or geojson."""
+    if kind not in KINDS:
+        raise ExportError(f"unknown export {kind!r}; choose one of {', '.join(KINDS)}")
+    if fmt == "csv":
+        return export_csv(db, kind)
+    if fmt == "geojson":
+        return export_geojson(db, kind)
+    raise ExportError(f"unknown format {fmt!r}; choose csv or geojson")
