@@ -204,14 +204,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def configure_logging(level: str = "INFO") -> None:
+    """One line per event on stderr; libraries that are chatty or print URLs stay quiet."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # APScheduler logs each run of each job (every 2 s for delivery); floodbot logs what they did.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on bad usage, with argparse's message
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         settings = load_settings(args.config)
-        logging.getLogger().setLevel(settings.log_level)
+        configure_logging(settings.log_level)
         return args.handler(args, settings)
     except ConfigError as exc:
         for problem in exc.problems:

@@ -58,10 +58,13 @@ def register_polling(app: Application, session: requests.Session) -> None:
     app.job_queue.run_repeating(
         poll_job,
         interval=app.bot_data.settings.polling.interval_seconds,
-        first=0,
+        # PTB: first=0 never fires (APScheduler); 1 s after registration, and a late start still runs it.
+        first=1,
         name=POLL_JOB,
         data=session,
-        job_kwargs={"max_instances": 1, "coalesce": True},
+        # The first run time is fixed now but the scheduler starts later (getMe may be retried): without
+        # misfire_grace_time=None APScheduler would skip that first poll as missed, a whole interval lost.
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
 
 

@@ -1,0 +1,142 @@
+"""The real `floodbot run` process against the fake Bot API and a loopback feed.
+
+Sign-up through the bot, a clean SIGTERM, a restart that keeps the leader, then a feed change that
+reaches the leader with a รับทราบ button, and the acknowledgement.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import FIXTURES, ROOT
+from tests.helpers.cli import ROOT as CLI_ROOT, floodbot_command, run_floodbot
+from tests.helpers.leader_chat import LeaderFake
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+LEADER = 5001
+
+
+def current_alert(identifier: str) -> bytes:
+    """The fixed-form TMD alert moved to now: the process runs on the real clock."""
+    now = datetime.now(BANGKOK).replace(microsecond=0)
+    text = (FIXTURES / "tmd_cap_fixed_form_constructed.xml").read_text(encoding="utf-8")
+    for tag, moment in (("sent", now - timedelta(minutes=10)), ("effective", now), ("expires", now + timedelta(hours=6))):
+        start = text.index(f"<{tag}>") + len(tag) + 2
+        end = text.index(f"</{tag}>")
+        text = text[:start] + moment.isoformat() + text[end:]
+    return text.replace("TMD25680225051318_2", identifier).encode()
+
+
+def write_config(path: Path, fake: LeaderFake, feed_url: str) -> None:
+    example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    cities = example[example.index("[[cities]]"):]
+    path.write_text(
+        f"""database = "floodbot.db"
+[telegram]
+token = "{fake.token}"
+base_url = "{fake.base_url}"
+base_file_url = "{fake.base_file_url}"
+admin_chat_id = -100900
+[polling]
+interval_seconds = 30
+[[feeds]]
+name = "tmd-cap"
+kind = "cap"
+url = "{feed_url}"
+{cities}""",
+        encoding="utf-8",
+    )
+
+
+class Bot:
+    """One `floodbot run` process."""
+
+    def __init__(self, workdir: Path):
+        import os
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FLOODBOT_")}
+        env["PYTHONPATH"] = str(CLI_ROOT)
+        self.log = (workdir / "run.log").open("a+", encoding="utf-8")
+        self.proc = subprocess.Popen(
+            [*floodbot_command(), "run", "--config", "config.toml"],
+            cwd=workdir, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=20)
+        finally:
+            self.log.close()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def fake():
+    # Limits off: this test is about the process (delivery limits have their own tests); the fake's
+    # strict 1 msg/s per chat would otherwise refuse a sign-up reply typed within a second.
+    server = LeaderFake(limits=False).start()
+    yield server
+    server.stop()
+
+
+def texts(fake: LeaderFake, chat_id: int) -> list[str]:
+    return [m.text for m in fake.messages(chat_id)]
+
+
+def test_run_signup_restart_alert_ack(tmp_path, fake, httpserver):
+    httpserver.expect_request("/cap").respond_with_data(b"", status=304)
+    write_config(tmp_path / "config.toml", fake, httpserver.url_for("/cap"))
+    init = run_floodbot("init", "--config", "config.toml", cwd=tmp_path)
+    assert init.returncode == 0, init.stderr
+    code = init.stdout.splitlines()[0].split("\t")[1]  # bo-yang's invite
+
+    bot = Bot(tmp_path)
+    try:
+        fake.push_command(LEADER, "start", code)
+        fake.wait_until(lambda: any("ยินดีต้อนรับ" in t for t in texts(fake, LEADER)), timeout=30)
+        fake.push_message(LEADER, "สมชาย ใจดี")
+        fake.wait_until(lambda: any("อาชีพ" in t for t in texts(fake, LEADER)), timeout=10)
+        fake.push_message(LEADER, "ประมง")
+        fake.wait_until(lambda: any("ลงทะเบียนเรียบร้อย" in t for t in texts(fake, LEADER)), timeout=10)
+        # Every command is in the bot's menu.
+        assert {c["command"] for c in fake.commands} >= {"status", "report", "settings", "stop", "help"}
+        assert bot.stop() == 0  # SIGTERM: a clean exit
+    finally:
+        bot.kill()
+
+    # The feed now carries a warning in force for Songkhla; the restarted bot polls at start.
+    httpserver.clear()
+    httpserver.expect_request("/cap").respond_with_data(current_alert("RUN-TEST-1"), content_type="application/xml")
+    bot = Bot(tmp_path)
+    try:
+        fake.wait_until(lambda: any("ฝนตกหนัก" in t for t in texts(fake, LEADER)), timeout=30)
+        alert = next(m for m in fake.messages(LEADER) if "ฝนตกหนัก" in m.text)
+        assert alert.buttons()[0][0] == "รับทราบ"
+        assert "เรือเล็ก" in alert.text  # the fishing advice: the livelihood survived the restart
+        fake.push_callback(LEADER, alert.message_id, alert.buttons()[0][1])
+        fake.wait_until(lambda: fake.message(LEADER, alert.message_id).buttons()[0][0].startswith("✅ รับทราบแล้ว"), timeout=10)
+        before = len(texts(fake, LEADER))
+        fake.push_command(LEADER, "status")
+        fake.wait_until(lambda: len(texts(fake, LEADER)) > before, timeout=10)
+        status = texts(fake, LEADER)[-1]
+        assert "บ่อยาง" in status and "พื้นที่เสี่ยงภัยฝนตกหนัก" in status
+        assert bot.stop() == 0
+    finally:
+        bot.kill()
+    log = (tmp_path / "run.log").read_text(encoding="utf-8")
+    assert "poll: 1 new" in log and "fan-out:" in log
+    assert fake.token not in log  # the token is never logged
+    # The alert came once (and /status listed it once).
+    assert sum("ฝนตกหนัก" in t for t in texts(fake, LEADER)) == 2
+    assert fake.unknown_methods == []
