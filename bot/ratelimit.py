@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 WINDOW_SECONDS = 1.0
 # The guard polls this often while the window is full (it waits for answers, not for a clock).
@@ -42,12 +42,14 @@ class RateLimiter:
         *,
         burst: int = 1,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ):
         self.interval = 1.0 / rate
         self.window_limit = int(rate) if rate <= MAX_WINDOW else None
         self.per_chat = per_chat_interval
         self.burst = burst
         self.clock = clock
+        self.sleep = sleep
         self._next_free = 0.0
         self._paused_until = 0.0
         self._chat_ready: dict[int, float] = {}
@@ -87,7 +89,7 @@ class RateLimiter:
             wait = max(self._bucket_delay(now), self._window_wait(now))
             if wait <= 0:
                 break
-            await asyncio.sleep(wait)
+            await self.sleep(wait)
         # Keep the schedule when the loop woke us a little late, so oversleeping does not add up.
         base = self._next_free if now - self._next_free < self.interval else now - (self.burst - 1) * self.interval
         self._next_free = max(base, self._paused_until) + self.interval
