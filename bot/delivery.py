@@ -24,7 +24,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import delivery_text
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import RateLimiter, Ticket
 from bot.settings import Settings
 from subscribers import acks, outbox
 from subscribers.leaders import deactivate, get_leader
@@ -182,11 +182,12 @@ class Worker:
                 continue
             while len(self.in_flight) >= self.concurrency:
                 await asyncio.wait(list(self.in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
-            await self.limiter.acquire(row.chat_id)
+            ticket = await self.limiter.acquire(row.chat_id)
             if not outbox.claim(self.db, row.id, self.now_fn()):
+                self.limiter.release(ticket)
                 continue  # another worker (or a restart) took it
             self.busy_chats.add(row.chat_id)
-            task = asyncio.create_task(self._send(row, how))
+            task = asyncio.create_task(self._send(row, how, ticket))
             self.in_flight[row.id] = task
             task.add_done_callback(lambda t, r=row: self._done(r, t))
             progressed = True
@@ -207,7 +208,7 @@ class Worker:
         else:
             await asyncio.sleep(wait)
 
-    async def _send(self, row: OutboxRow, how: Plan) -> None:
+    async def _send(self, row: OutboxRow, how: Plan, ticket: Ticket) -> None:
         reply = ReplyParameters(how.reply_to, allow_sending_without_reply=True) if how.reply_to else None
         try:
             message = await self.bot.send_message(
@@ -218,15 +219,19 @@ class Worker:
                 reply_parameters=reply,
             )
         except TelegramError as exc:
+            self.limiter.release(ticket)
             await self._failed(row, exc)
             return
+        finally:
+            if ticket.done_at is None:
+                self.limiter.release(ticket)
         outbox.mark_sent(self.db, row.id, message.message_id, self.now_fn())
         self.stats.sent += 1
         for message_id in how.clear:
             await self._clear_buttons(row.chat_id, message_id)
 
     async def _clear_buttons(self, chat_id: int, message_id: int) -> None:
-        await self.limiter.acquire()
+        ticket = await self.limiter.acquire()
         try:
             await self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
             self.stats.edits += 1
@@ -236,6 +241,8 @@ class Worker:
         except TelegramError as exc:
             # "message is not modified" (already cleared) or deleted by the leader: nothing to do.
             log.info("could not remove buttons of message %s in chat %s: %s", message_id, chat_id, exc)
+        finally:
+            self.limiter.release(ticket)
 
     async def _failed(self, row: OutboxRow, exc: TelegramError) -> None:
         now = self.now_fn()
@@ -273,11 +280,13 @@ class Worker:
             return
         leader = get_leader(self.db, row.chat_id)
         text = delivery_text.delivery_failed(leader.name if leader else "", row.chat_id, row.attempts + 1, error)
-        await self.limiter.acquire(chat)
+        ticket = await self.limiter.acquire(chat)
         try:
             await self.bot.send_message(chat, text, parse_mode=ParseMode.HTML)
         except TelegramError as exc:
             log.error("could not tell the admin chat about row %s: %s", row.id, exc)
+        finally:
+            self.limiter.release(ticket)
 
 
 def make_limiter(settings: Settings) -> RateLimiter:
