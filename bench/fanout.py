@@ -37,7 +37,7 @@ from bot.settings import Settings, TelegramSettings  # noqa: E402
 from subscribers import outbox  # noqa: E402
 from subscribers.db import open_db  # noqa: E402
 from subscribers.outbox import Kind, OutboxItem, Priority  # noqa: E402
-from tests.helpers.fake_telegram import serve_in_child  # noqa: E402
+from bot.testing.fake_telegram import serve_in_child  # noqa: E402
 from tests.helpers.store import add_leaders, add_warning  # noqa: E402
 
 CAP = 30.0

@@ -56,7 +56,7 @@ def golden(request: pytest.FixtureRequest):
 @pytest.fixture
 def fake_tg():
     """A fake Telegram Bot API server on 127.0.0.1 (limits on); fails the test if an unknown method was called."""
-    from tests.helpers.fake_telegram import FakeTelegram
+    from bot.testing.fake_telegram import FakeTelegram
 
     fake = FakeTelegram().start()
     yield fake

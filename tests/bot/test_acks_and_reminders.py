@@ -14,7 +14,7 @@ from bot.delivery_jobs import DELIVERY_JOB, FOLLOW_UP_JOB, follow_up_job
 from bot.reminders import follow_up
 from subscribers import acks, outbox
 from subscribers.outbox import Kind, OutboxItem, OutboxStatus, Priority
-from tests.helpers.fake_telegram import fake_settings
+from bot.testing.fake_telegram import fake_settings
 from tests.helpers.store import add_leaders, add_warning
 
 ADMIN = -100900

@@ -16,7 +16,7 @@ from subscribers import feed_health
 from subscribers.timeutil import to_db
 from tests.helpers.admin_bot import ADMIN, STRANGER, Clock, command, press, run_job
 from tests.helpers.admin_data import CITIES, ack, add_report, add_warning, minutes, seed_cities, seed_leaders
-from tests.helpers.fake_telegram import FakeTelegram, fake_settings
+from bot.testing.fake_telegram import FakeTelegram, fake_settings
 
 # Real Telegram lets an admin's private chat get a preview and its text back to back; the fake's
 # 1/s-per-chat check would turn that into a 429, so only the overall rate is enforced here.

@@ -15,7 +15,7 @@ from bot.ratelimit import RateLimiter
 from subscribers import outbox
 from subscribers.leaders import get_leader
 from subscribers.outbox import Kind, OutboxItem, OutboxStatus, Priority
-from tests.helpers.fake_telegram import FakeTelegram, fake_settings
+from bot.testing.fake_telegram import FakeTelegram, fake_settings
 from tests.helpers.store import add_leaders, add_warning
 
 ADMIN = -100900

@@ -15,7 +15,7 @@ from bot.settings import CitySettings, FeedSettings, load_settings
 from subscribers.cities import sync_cities
 from subscribers.leaders import Livelihood, update_leader, upsert_leader
 from tests.conftest import ROOT
-from tests.helpers.fake_telegram import fake_settings
+from bot.testing.fake_telegram import fake_settings
 from tests.helpers.feeds import fixture_bytes
 
 AT = datetime.fromisoformat("2025-02-25T18:30:00+07:00")

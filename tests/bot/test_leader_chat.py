@@ -11,7 +11,8 @@ from bot.signup import JoinOutcome, join
 from subscribers import invites
 from subscribers.leaders import get_leader, update_leader, upsert_leader
 from subscribers.reports import get_report
-from tests.helpers.leader_chat import ADMIN_CHAT, Clock, LeaderChat, LeaderFake
+from bot.testing.fake_telegram import FakeTelegram
+from tests.helpers.leader_chat import ADMIN_CHAT, Clock, LeaderChat
 from tests.helpers.leader_seed import add_sent_alert, add_warning
 
 CHAT = 7001
@@ -20,7 +21,7 @@ CHAT = 7001
 @pytest.fixture
 def fake():
     # Limits off: several replies to one chat within a second are normal for handlers.
-    with LeaderFake(limits=False) as server:
+    with FakeTelegram(limits=False) as server:
         yield server
         assert not server.unknown_methods
 

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import FIXTURES, ROOT
 from tests.helpers.cli import ROOT as CLI_ROOT, floodbot_command, run_floodbot
-from tests.helpers.leader_chat import LeaderFake
+from bot.testing.fake_telegram import FakeTelegram
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 LEADER = 5001
@@ -33,7 +33,7 @@ def current_alert(identifier: str) -> bytes:
     return text.replace("TMD25680225051318_2", identifier).encode()
 
 
-def write_config(path: Path, fake: LeaderFake, feed_url: str) -> None:
+def write_config(path: Path, fake: FakeTelegram, feed_url: str) -> None:
     example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     cities = example[example.index("[[cities]]"):]
     path.write_text(
@@ -85,12 +85,12 @@ class Bot:
 def fake():
     # Limits off: this test is about the process (delivery limits have their own tests); the fake's
     # strict 1 msg/s per chat would otherwise refuse a sign-up reply typed within a second.
-    server = LeaderFake(limits=False).start()
+    server = FakeTelegram(limits=False).start()
     yield server
     server.stop()
 
 
-def texts(fake: LeaderFake, chat_id: int) -> list[str]:
+def texts(fake: FakeTelegram, chat_id: int) -> list[str]:
     return [m.text for m in fake.messages(chat_id)]
 
 

@@ -1,8 +1,8 @@
 """Drive the leaders' bot through the real PTB Application against the fake Bot API.
 
 Updates are built as Telegram would send them and passed to `app.process_update`; replies go over
-HTTP to the fake, where tests read them. The fake (issue 5) has no builders for edited messages,
-stickers or photos sent as replies, so those are built here.
+HTTP to the fake, where tests read them. The fake has no builders for edited messages, stickers or
+photos sent as replies, so those are built here.
 """
 
 from __future__ import annotations
@@ -19,22 +19,10 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from subscribers.db import open_db
-from tests.helpers.fake_telegram import FakeTelegram, SentMessage, fake_settings
+from bot.testing.fake_telegram import FakeTelegram, SentMessage, fake_settings
 from tests.helpers.leader_seed import add_cities
 
 ADMIN_CHAT = -100900
-
-
-class LeaderFake(FakeTelegram):
-    """The fake, answering as Telegram does about reply keyboards (sign-up uses one)."""
-
-    def _message_dict(self, message: SentMessage) -> dict:
-        out = super()._message_dict(message)
-        # Telegram's Message.reply_markup only ever holds an inline keyboard; a reply keyboard or
-        # ReplyKeyboardRemove echoed back makes PTB's InlineKeyboardMarkup.de_json fail.
-        if "inline_keyboard" not in out.get("reply_markup", {"inline_keyboard": []}):
-            del out["reply_markup"]
-        return out
 
 
 class Clock:

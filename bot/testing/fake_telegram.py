@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.helpers.telegram_wire import Handler, Server, error as _error, html_problem, ok as _ok
+from bot.testing.telegram_wire import Handler, Server, error as _error, html_problem, ok as _ok
 
 TOKEN = "123456789:TEST-fake-token"
 BOT_ID = 123456789
@@ -393,7 +393,9 @@ class FakeTelegram:
             out[key] = message.text
         if message.photo is not None:
             out["photo"] = [{"file_id": message.photo, "file_unique_id": f"u{message.photo}", "width": 1, "height": 1}]
-        if message.reply_markup:
+        # Telegram's Message.reply_markup only ever holds an inline keyboard; a reply keyboard or
+        # ReplyKeyboardRemove is never echoed back (PTB would fail to read it).
+        if message.reply_markup and "inline_keyboard" in message.reply_markup:
             out["reply_markup"] = message.reply_markup
         if message.edits:
             out["edit_date"] = message.edits[-1]["date"]
