@@ -52,7 +52,7 @@ def _parse_now(text: str | None) -> datetime:
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """One poll cycle: print one line (or JSON object) per warning; exit 1 if any feed failed."""
-    from bot.dispatch import dispatch
+    from bot.dispatch import poll_and_queue
     from bot.poller import run_poll
     from subscribers.db import open_db
 
@@ -63,9 +63,11 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     dry_memory = args.dry_run and not settings.database.exists()
     db = open_db(memory=True) if dry_memory else open_db(settings.database)
     try:
-        report = run_poll(settings, db, now, dry_run=args.dry_run)
-        # A real cycle queues the messages too; the running bot's worker sends them.
-        queued = 0 if args.dry_run else dispatch(db, settings, report, now)
+        if args.dry_run:
+            report, queued = run_poll(settings, db, now, dry_run=True), 0
+        else:
+            # A real cycle queues the messages too; the running bot's worker sends them.
+            report, queued = poll_and_queue(settings, db, now)
     finally:
         db.close()
     for item in report.items:

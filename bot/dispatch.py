@@ -16,7 +16,8 @@ from alerts.matching import passes_floor
 from alerts.model import City
 from alerts.render import MessageKind
 from bot.messages import message_kind, render_for
-from bot.poller import PollItem, PollReport
+from alerts.fetch import make_session
+from bot.poller import FetchOutcome, PollItem, PollReport, fetch_feeds, fetch_state, process
 from bot.settings import Settings
 from subscribers import outbox
 from subscribers.leaders import Leader, active_leaders
@@ -102,3 +103,24 @@ def dispatch(db: Database, settings: Settings, report: PollReport, now: datetime
                 item.status, item.warning.sender, item.warning.identifier, item.warning.event, len(rows), new,
             )
     return added
+
+
+def process_and_queue(
+    settings: Settings, db: Database, outcomes: list[FetchOutcome], now: datetime
+) -> tuple[PollReport, int]:
+    """Store what a poll found and queue its messages in one transaction.
+
+    Apart, a crash between the two would leave a warning stored as seen but never queued: the next
+    poll would call it `unchanged` and no leader would ever get it.
+    """
+    with db.atomic():
+        report = process(settings, db, outcomes, now)
+        return report, dispatch(db, settings, report, now)
+
+
+def poll_and_queue(settings: Settings, db: Database, now: datetime) -> tuple[PollReport, int]:
+    """One blocking poll cycle for the shell: fetch, then store and queue atomically."""
+    health, seen = fetch_state(settings, db)
+    with make_session() as session:
+        outcomes = fetch_feeds(settings, session, health, seen=seen)
+    return process_and_queue(settings, db, outcomes, now)

@@ -13,8 +13,8 @@ from telegram.ext import Application, ContextTypes
 
 from alerts.fetch import make_session
 from bot.app import build_application
-from bot.dispatch import dispatch
-from bot.poller import PollReport, fetch_feeds, fetch_state, process
+from bot.dispatch import process_and_queue
+from bot.poller import PollReport, fetch_feeds, fetch_state
 from bot.settings import Settings
 from subscribers.cities import sync_cities
 from subscribers.db import open_db
@@ -38,8 +38,7 @@ async def poll_once(settings: Settings, db, session: requests.Session, now: date
     health, seen = fetch_state(settings, db)
     # requests blocks; SQLite stays on this thread (a connection belongs to the thread that opened it).
     outcomes = await asyncio.to_thread(fetch_feeds, settings, session, health, seen=seen)
-    report = process(settings, db, outcomes, now)
-    return report, dispatch(db, settings, report, now)
+    return process_and_queue(settings, db, outcomes, now)
 
 
 async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:

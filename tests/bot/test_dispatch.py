@@ -99,3 +99,19 @@ async def test_severity_floor_and_minor_opt_in(db, setup, fake_tg):
     got = {m.chat_id for m in fake_tg.messages()}
     assert 107 in got and 101 not in got
     assert got == {102, 103, 104, 105, 107}
+
+
+async def test_a_crash_between_store_and_queue_loses_nothing(db, setup, fake_tg, monkeypatch):
+    # The warning and its outbox rows are one transaction: if queuing fails, the warning is not kept
+    # as seen, so the next poll finds it new again instead of `unchanged` with nobody told.
+    def crash(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr("bot.dispatch.dispatch", crash)
+    with pytest.raises(RuntimeError):
+        await poll_and_deliver(db, setup, fake_tg, AT)
+    assert db["warnings"].count == 0 and db["outbox"].count == 0
+    monkeypatch.undo()
+    report, queued = await poll_and_deliver(db, setup, fake_tg, AT)
+    assert [i.status for i in report.items] == ["new"] and queued == 5
+    assert len(fake_tg.messages()) == 5
