@@ -9,8 +9,9 @@ Mapping (a contract for matching and rendering):
 - sender `thaiwater`, identifier `station-<station.id>`: one thread per station.
 - `Warning.parameters`: ("river", name), ("station", Thai name), ("situation_level", "4"),
   ("bank_percent", "88.75"), and when present ("waterlevel_msl", ...), ("observed_at", ISO time).
-- `Area.geocodes`: Geocode(name="TH-PROVINCE", value="90"), ("TH-AMPHOE", "9011"),
-  ("TH-TAMBON", "901102") as full DOPA codes, plus ("ISO3166-2", "TH-90") as CAP feeds write it.
+- `Area.geocodes`: the station's district and subdistrict as full DOPA codes, ("TH-AMPHOE", "9011")
+  and ("TH-TAMBON", "901102"): a high river concerns its district, not the whole province. Only when
+  the row has no district: ("TH-PROVINCE", "90") and ("ISO3166-2", "TH-90"), so it is not lost.
 """
 
 from __future__ import annotations
@@ -114,12 +115,12 @@ def _row_warning(row: dict, feed: str, min_level: int) -> Warning | None:
     geo = _obj(row, "geocode")
     province, amphoe, tambon = (_text(geo.get(k)) for k in ("province_code", "amphoe_code", "tumbon_code"))
     codes = []
-    if province:
+    if province and amphoe:
+        codes.append(Geocode(name="TH-AMPHOE", value=province + amphoe))
+        if tambon:
+            codes.append(Geocode(name="TH-TAMBON", value=province + amphoe + tambon))
+    elif province:
         codes += [Geocode(name="TH-PROVINCE", value=province), Geocode(name="ISO3166-2", value=f"TH-{province}")]
-        if amphoe:
-            codes.append(Geocode(name="TH-AMPHOE", value=province + amphoe))
-            if tambon:
-                codes.append(Geocode(name="TH-TAMBON", value=province + amphoe + tambon))
     place = " ".join(
         p for p in (
             _prefixed("ต.", _text(geo.get("tumbon_name"))),

@@ -67,8 +67,26 @@ def test_thaiwater_sample(fixture_path):
     assert w.parameter("river") == "คลองตัวอย่าง (ทดสอบ)"
     assert w.parameter("bank_percent") == "88.75" and w.parameter("situation_level") == "4"
     codes = {(g.name, g.value) for g in w.areas[0].geocodes}
-    assert {("TH-PROVINCE", "90"), ("TH-AMPHOE", "9011"), ("TH-TAMBON", "901102"), ("ISO3166-2", "TH-90")} <= codes
+    # The station's district and subdistrict, not its whole province: a high river in Hat Yai concerns
+    # Khuan Lang and Phatong, not Bo Yang in Mueang Songkhla.
+    assert codes == {("TH-AMPHOE", "9011"), ("TH-TAMBON", "901102")}
     assert w.sent == datetime(2025, 11, 24, 5, 0, tzinfo=BKK)
+
+
+def test_thaiwater_station_matches_its_district_only(fixture_path):
+    from alerts.matching import CityMatcher
+    from bot.settings import load_settings
+    from tests.conftest import ROOT
+
+    cities = [c.to_city() for c in load_settings(ROOT / "config.example.toml").cities]
+    [w] = parse_thaiwater(fixture_path("thaiwater_waterlevel_load_constructed.json").read_bytes(), "tw")
+    assert [m.city_id for m in CityMatcher(cities).match(w)] == ["phatong", "khuan-lang"]
+
+
+def test_thaiwater_row_without_district_falls_back_to_province():
+    data = json.dumps({"waterlevel_data": {"data": [_row(situation_level="5")]}}).encode()
+    [w] = parse_thaiwater(data, "tw")
+    assert {(g.name, g.value) for g in w.areas[0].geocodes} == {("TH-PROVINCE", "90"), ("ISO3166-2", "TH-90")}
 
 
 def _row(**kw):
