@@ -62,6 +62,19 @@ def thai_datetime(dt: datetime, tz: ZoneInfo) -> str:
     )
 
 
+def severity_label(severity: str) -> str:
+    """The severity as leaders read it everywhere: symbol and Thai word, e.g. `🟠 รุนแรง`."""
+    entries = _templates()["severity"]
+    entry = entries.get(severity, entries["Unknown"])
+    return f"{entry['symbol']} {entry['word']}"
+
+
+def event_label(event: str) -> str:
+    """A feed event in Thai (`Heavy Rain` → `ฝนตกหนัก`); an unknown event keeps the feed's own text."""
+    entry = _event_entry(event)
+    return entry["th"] if entry else event
+
+
 def event_key(event: str) -> str | None:
     """The template key of a feed event (`heavy_rain`, `flood`...), or None when unknown."""
     entry = _event_entry(event)
@@ -147,8 +160,7 @@ def _event_text(warning: Warning, water: bool) -> str:
     """The event in Thai; a water-level row as `ระดับน้ำ <river> <percent>% ของตลิ่ง`."""
     if water:
         return _water_line(warning)
-    entry = _event_entry(warning.event)
-    return html.escape(entry["th"]) if entry else escape_truncated(warning.event, _EVENT_MAX)
+    return escape_truncated(event_label(warning.event), _EVENT_MAX)
 
 
 def _water_line(warning: Warning) -> str:

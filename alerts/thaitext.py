@@ -55,7 +55,8 @@ def truncate_html(escaped: str, limit: int) -> str:
     space = max((i for i in range(cut) if tokens[i].isspace()), default=-1)
     if space >= cut * (1 - _WORD_SLACK):
         cut = space
-    while cut > 0 and tokens[cut - 1].isspace():
+    # Trailing spaces go, and so does a leading vowel they uncover (เ, แ, โ, ใ, ไ belong to what follows).
+    while cut > 0 and (tokens[cut - 1].isspace() or tokens[cut - 1] in _LEADING):
         cut -= 1
     return "".join(tokens[:cut]) + ELLIPSIS
 

@@ -6,10 +6,16 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from alerts.render import event_label, severity_label
+
 ACK_BUTTON = "รับทราบ"
 ACK_PREFIX = "ack:"
 
-SEVERITY_TH = {"Extreme": "รุนแรงมาก", "Severe": "รุนแรง", "Moderate": "ปานกลาง", "Minor": "เล็กน้อย"}
+
+def _what(event: str | None, severity: str | None) -> str:
+    """`ฝนตกหนัก (🟠 รุนแรง)`: the event and severity in the same words as the alert itself."""
+    what = escape(event_label(event) if event else "คำเตือน")
+    return f"{what} ({severity_label(severity)})" if severity and severity != "Unknown" else what
 
 
 def ack_data(warning_id: int) -> str:
@@ -24,16 +30,13 @@ def acked_button(at: datetime, tz: ZoneInfo) -> str:
 
 def reminder(event: str | None, severity: str | None) -> str:
     """The one reminder a leader gets, as a reply to the alert."""
-    level = SEVERITY_TH.get(severity or "", "")
-    what = escape(event or "คำเตือน") + (f" (ระดับ{level})" if level else "")
-    return f"⏰ <b>เตือนซ้ำ</b>: {what}\nกรุณากดปุ่ม «{ACK_BUTTON}» ใต้ข้อความเตือนเมื่ออ่านแล้ว"
+    return f"⏰ <b>เตือนซ้ำ</b>: {_what(event, severity)}\nกรุณากดปุ่ม «{ACK_BUTTON}» ใต้ข้อความเตือนเมื่ออ่านแล้ว"
 
 
 def escalation(event: str | None, severity: str | None, city_name: str, names: list[str], total: int,
                sent_at: datetime, tz: ZoneInfo) -> str:
     """To the admin chat: who in one city has not acknowledged an urgent warning."""
-    level = SEVERITY_TH.get(severity or "", "")
-    head = f"⚠️ <b>ยังไม่กดรับทราบ</b>: {escape(event or 'คำเตือน')}" + (f" (ระดับ{level})" if level else "")
+    head = f"⚠️ <b>ยังไม่กดรับทราบ</b>: {_what(event, severity)}"
     lines = [
         head,
         f"{escape(city_name)}: {len(names)} จาก {total} คน (ส่งเมื่อ {sent_at.astimezone(tz):%H:%M} น.)",

@@ -29,13 +29,6 @@ DEPTHS = {
     Depth.OVERHEAD: "ท่วมหัว",
 }
 
-SEVERITIES = {
-    "Extreme": "🔴 อันตรายมาก",
-    "Severe": "🟠 อันตราย",
-    "Moderate": "🟡 เฝ้าระวัง",
-    "Minor": "🟢 ติดตาม",
-}
-
 # The bot's menu (setMyCommands): command, short description.
 COMMANDS = (
     ("status", "เตือนภัยที่มีผลในเมืองของฉันตอนนี้"),
@@ -149,6 +142,3 @@ def validity(start: datetime, end: datetime | None, tz: tzinfo) -> str:
     return VALID_FROM_TO.format(start=thai_datetime(start, tz), end=thai_datetime(end, tz))
 
 
-def severity(value: str) -> str:
-    """A warning's severity as a coloured Thai word."""
-    return SEVERITIES.get(value, "⚪ ไม่ระบุ")

@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from alerts.render import thai_datetime
+from alerts.render import severity_label, thai_datetime
 from bot import texts
 from bot.handlers.common import Context, active_leader
 from subscribers.cities import city_name
@@ -23,7 +23,7 @@ def status_text(warnings: list[StoredWarning], city: str, now: datetime, tz: tzi
     for warning in warnings:
         lines.append(
             texts.STATUS_LINE.format(
-                severity=texts.severity(warning.severity),
+                severity=severity_label(warning.severity),
                 title=warning.headline or warning.event,
                 validity=texts.validity(warning.starts, warning.expires, tz),
             )
