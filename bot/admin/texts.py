@@ -6,13 +6,13 @@ import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from alerts import render
+from bot.texts import LIVELIHOODS
 from subscribers.drills import CityResult
 from subscribers.feed_watch import FeedState, FeedStatus
 from subscribers.notices import Progress
 from subscribers.stats import DeliveryStat, LeaderRow
 
-THAI_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
-LIVELIHOOD = {"fishing": "ประมง", "farming": "เกษตร", "labour": "รับจ้าง", "trade": "ค้าขาย", "other": "อื่น ๆ"}
 FEED_STATE = {
     FeedState.OK: "✅ ปกติ",
     FeedState.FAILING: "❌ ดึงข้อมูลไม่ได้",
@@ -93,11 +93,8 @@ NOTICES_LINE = "🗓 {name} ({cities})\n  ครั้งถัดไป: {runs}
 
 
 def thai_datetime(moment: datetime | None, tz: ZoneInfo) -> str:
-    """'5 มี.ค. 2568 09:00 น.': local time, Buddhist-era year."""
-    if moment is None:
-        return NEVER
-    local = moment.astimezone(tz)
-    return f"{local.day} {THAI_MONTHS[local.month - 1]} {local.year + 543} {local:%H:%M} น."
+    """'5 มี.ค. 2568 09:00 น.' (the alerts' own format), or NEVER when there is no moment."""
+    return NEVER if moment is None else render.thai_datetime(moment, tz)
 
 
 def duration(seconds: float | None) -> str:
@@ -142,7 +139,7 @@ def leader_lines(rows: list[LeaderRow], city_names: dict[str, str], tz: ZoneInfo
             mark="🟢" if row.active else "⚪",
             name=row.name or str(row.chat_id),
             city=city_names.get(row.city_id, row.city_id),
-            livelihood=LIVELIHOOD.get(row.livelihood, row.livelihood),
+            livelihood=LIVELIHOODS.get(row.livelihood, row.livelihood),
             last_ack=thai_datetime(row.last_ack, tz),
         )
         for row in rows
@@ -186,7 +183,7 @@ def stats_lines(stats: list[DeliveryStat], city_names: dict[str, str], tz: ZoneI
         if stat.warning_id != current:
             current = stat.warning_id
             lines.append(
-                STATS_WARNING.format(id=stat.warning_id, event=stat.event, sent_on=thai_datetime(stat.sent_on, tz))
+                STATS_WARNING.format(id=stat.warning_id, event=html.escape(render.event_label(stat.event)), sent_on=thai_datetime(stat.sent_on, tz))
             )
         lines.append(
             STATS_CITY.format(
