@@ -82,7 +82,10 @@ def run(settings: Settings) -> None:
     )
     try:
         # run_polling installs the SIGINT/SIGTERM handlers and shuts the application down cleanly.
-        app.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+        # bootstrap_retries=-1: if Telegram is unreachable at start (a storm takes the line down),
+        # keep trying instead of exiting; PTB still aborts at once on an invalid token.
+        log.info("floodbot: connecting to Telegram at %s", settings.telegram.base_url.split("/bot")[0])
+        app.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False, bootstrap_retries=-1)
     finally:
         session.close()
         db.close()
