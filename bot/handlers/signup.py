@@ -7,9 +7,11 @@ from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, fi
 
 from bot import texts
 from bot.handlers.common import Context
+from bot.handlers.status import status_text
 from bot.signup import JoinOutcome, JoinResult, join
 from subscribers.cities import city_name
 from subscribers.leaders import Livelihood, get_leader, update_leader
+from subscribers.warnings import warnings_in_force
 
 # Conversation states, named for the step the leader is on.
 NAME, LIVELIHOOD = range(2)
@@ -92,14 +94,16 @@ async def receive_livelihood(update: Update, context: Context) -> int:
     if livelihood is None:
         await update.effective_message.reply_text(texts.PICK_LIVELIHOOD, reply_markup=livelihood_keyboard())
         return LIVELIHOOD
-    update_leader(data.db, chat_id, data.now(), livelihood=livelihood)
+    now = data.now()
+    update_leader(data.db, chat_id, now, livelihood=livelihood)
     leader = get_leader(data.db, chat_id)
-    await update.effective_message.reply_text(
-        texts.SIGNED_UP.format(
-            name=leader.name, city=city_name(data.db, leader.city_id), livelihood=texts.LIVELIHOODS[livelihood]
-        ),
-        reply_markup=ReplyKeyboardRemove(),
-    )
+    city = city_name(data.db, leader.city_id)
+    reply = texts.SIGNED_UP.format(name=leader.name, city=city, livelihood=texts.LIVELIHOODS[livelihood])
+    # A leader who joins during a storm learns at once what is already in force.
+    in_force = warnings_in_force(data.db, leader.city_id, now)
+    if in_force:
+        reply += "\n\n" + status_text(in_force, city, now, data.settings.tz)
+    await update.effective_message.reply_text(reply, reply_markup=ReplyKeyboardRemove())
     return ConversationHandler.END
 
 

@@ -66,6 +66,18 @@ async def test_sign_up_asks_name_then_livelihood(chat):
     assert (leader.name, leader.city_id, leader.livelihood, leader.active) == ("สมชาย ใจดี", "bo-yang", "farming", True)
 
 
+async def test_joining_during_a_storm_shows_what_is_in_force(chat):
+    # A leader who signs up while a warning is in force must not wait for the next one to learn of it.
+    add_warning(chat.db, identifier="storm", cities=["bo-yang"], sent=chat.clock.now - timedelta(hours=1),
+                expires=chat.clock.now + timedelta(hours=5), headline="ฝนตกหนักถึงหนักมาก")
+    await chat.send(chat.fake.push_command(CHAT, "start", make_invite(chat)))
+    await chat.send(chat.fake.push_message(CHAT, "สมชาย"))
+    await chat.send(chat.fake.push_message(CHAT, "ประมง"))
+    done = chat.texts(CHAT)[-1]
+    assert done.startswith("ลงทะเบียนเรียบร้อย ✅")
+    assert "เตือนภัยที่มีผลในพื้นที่บ่อยาง" in done and "🟠 รุนแรง ฝนตกหนักถึงหนักมาก" in done
+
+
 @pytest.mark.parametrize(
     ("code", "reply"),
     [
