@@ -6,6 +6,10 @@ it per feed and carry on with the others.
 
 from __future__ import annotations
 
+import socket
+import ssl
+from urllib.parse import urlsplit
+
 import requests
 from pydantic import BaseModel, ConfigDict
 from requests.adapters import HTTPAdapter, Retry
@@ -96,7 +100,7 @@ def fetch(
     except requests.exceptions.RetryError as exc:
         raise FetchError(f"gave up after retries: {_short(exc)}") from None
     except requests.exceptions.ConnectionError as exc:
-        raise FetchError(f"cannot connect: {_short(exc)}") from None
+        raise FetchError(_connection_problem(exc, url)) from None
     except requests.exceptions.RequestException as exc:
         raise FetchError(f"request failed: {_short(exc)}") from None
     if not result.body.strip():
@@ -123,6 +127,28 @@ def _read_capped(response: requests.Response, max_bytes: int) -> bytes:
             raise FetchError(f"response too large: more than {max_bytes} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _connection_problem(exc: BaseException, url: str) -> str:
+    """What an operator needs from a connection error: the host and the root cause, not urllib3's chain."""
+    host = urlsplit(url).netloc
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        err = todo.pop()
+        if id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, socket.gaierror) or type(err).__name__ == "NameResolutionError":
+            return f"cannot connect: {host} not found (DNS lookup failed: is the network up, is the name right?)"
+        if isinstance(err, ConnectionRefusedError):
+            return f"cannot connect: {host} refused the connection"
+        if isinstance(err, ssl.SSLError):
+            return f"cannot connect: TLS error with {host}: {getattr(err, 'reason', None) or err}"
+        # requests wraps urllib3's MaxRetryError, whose `reason` holds the real error.
+        linked = [getattr(err, "reason", None), err.__cause__, err.__context__, *err.args]
+        todo += [e for e in linked if isinstance(e, BaseException)]
+    return f"cannot connect to {host}: {_short(exc)}"
 
 
 def _short(exc: Exception) -> str:

@@ -121,6 +121,9 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
         notice_id, result, sent = shell_broadcast(settings, None if args.all else args.city, args.text, _now, show)
     except AdminCommandError as exc:
         raise UsageError(f"broadcast: {exc}") from None
+    if result.total == 0:
+        print(f"notice {notice_id}: no active leaders in those cities; nothing to send")
+        return EXIT_OK
     if not sent:
         print(f"notice {notice_id}: queued for {result.total} leaders; the running bot will send it")
         return EXIT_OK
@@ -213,6 +216,8 @@ def configure_logging(level: str = "INFO") -> None:
     # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # urllib3 warns on each feed retry; the poll logs one line per failed feed with the root cause.
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
     # APScheduler logs each run of each job (every 2 s for delivery), and a warning for each run skipped
     # while a long fan-out is still going (max_instances=1, on purpose); floodbot logs what jobs did.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
