@@ -6,12 +6,12 @@ import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from alerts import render
 from subscribers.drills import CityResult
 from subscribers.feed_watch import FeedState, FeedStatus
 from subscribers.notices import Progress
 from subscribers.stats import DeliveryStat, LeaderRow
 
-THAI_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
 LIVELIHOOD = {"fishing": "ประมง", "farming": "เกษตร", "labour": "รับจ้าง", "trade": "ค้าขาย", "other": "อื่น ๆ"}
 FEED_STATE = {
     FeedState.OK: "✅ ปกติ",
@@ -93,11 +93,8 @@ NOTICES_LINE = "🗓 {name} ({cities})\n  ครั้งถัดไป: {runs}
 
 
 def thai_datetime(moment: datetime | None, tz: ZoneInfo) -> str:
-    """'5 มี.ค. 2568 09:00 น.': local time, Buddhist-era year."""
-    if moment is None:
-        return NEVER
-    local = moment.astimezone(tz)
-    return f"{local.day} {THAI_MONTHS[local.month - 1]} {local.year + 543} {local:%H:%M} น."
+    """'5 มี.ค. 2568 09:00 น.' (alerts.render's format, as in the alerts), or NEVER when unknown."""
+    return NEVER if moment is None else render.thai_datetime(moment, tz)
 
 
 def duration(seconds: float | None) -> str:
