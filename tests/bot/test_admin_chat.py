@@ -15,9 +15,9 @@ from bot.settings import FeedSettings
 from subscribers import feed_health
 from subscribers.timeutil import to_db
 from tests.helpers.admin_bot import ADMIN, STRANGER, command, press, run_job
-from tests.helpers.admin_data import ack, add_report, add_warning, minutes, seed_leaders
+from tests.helpers.admin_data import ack, add_report, add_warning, minutes, seed_admin_store
 from tests.helpers.clock import Clock
-from tests.helpers.store import CITIES, add_cities
+from tests.helpers.store import CITIES
 from bot.testing.fake_telegram import FakeTelegram, fake_settings
 
 # Real Telegram lets an admin's private chat get a preview and its text back to back; the fake's
@@ -40,10 +40,8 @@ def clock(now):
 
 @pytest.fixture
 def store(db, now):
-    add_cities(db, now)
-    # bo-yang: 11, 12, 13 active, 14 inactive; phatong: 21, 22; la-ngu: 31 (not in the broadcast).
-    seed_leaders(db, now, {"bo-yang": [11, 12, 13, 14], "phatong": [21, 22], "la-ngu": [31]}, inactive=(14,))
-    return db
+    # la-ngu's leader 31 is not in the broadcast.
+    return seed_admin_store(db, now)
 
 
 @pytest.fixture

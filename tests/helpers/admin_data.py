@@ -10,6 +10,14 @@ from sqlite_utils import Database
 from subscribers.acks import record_ack
 from subscribers.leaders import Livelihood, deactivate, upsert_leader
 from subscribers.timeutil import to_db
+from tests.helpers.store import add_cities
+
+
+def seed_admin_store(db: Database, now: datetime) -> Database:
+    """The admin tests' store: the three cities; bo-yang 11, 12, 13 active and 14 inactive; phatong 21, 22; la-ngu 31."""
+    add_cities(db, now)
+    seed_leaders(db, now, {"bo-yang": [11, 12, 13, 14], "phatong": [21, 22], "la-ngu": [31]}, inactive=(14,))
+    return db
 
 
 def seed_leaders(db: Database, now: datetime, spec: dict[str, list[int]], inactive: tuple[int, ...] = ()) -> None:
