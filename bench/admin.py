@@ -23,6 +23,7 @@ LEADERS_PER_CITY = 20
 
 
 def timed(label: str, fn):
+    """Run `fn`, print its wall time under `label`, return its result."""
     start = time.perf_counter()
     result = fn()
     print(f"{label:<34} {1000 * (time.perf_counter() - start):8.1f} ms")
@@ -30,6 +31,7 @@ def timed(label: str, fn):
 
 
 def main(warnings: int) -> None:
+    """Seed a season of `warnings` and print the time of each admin query."""
     rng = random.Random(7)
     now = datetime(2025, 2, 25, 11, 30, tzinfo=UTC)
     db = open_db(memory=True)

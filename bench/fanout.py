@@ -56,15 +56,18 @@ class Fake:
         self.base_url, self.token = self.conn.recv()
 
     def call(self, *command):
+        """Send one command to the child fake and return its answer."""
         self.conn.send(command)
         return self.conn.recv()
 
     def stop(self) -> None:
+        """Stop the child fake and wait for its process."""
         self.call("stop")
         self.process.join(timeout=10)
 
 
 def chats(n: int) -> list[int]:
+    """The `n` chat ids the benchmark sends to."""
     return list(range(FIRST_CHAT, FIRST_CHAT + n))
 
 
@@ -82,6 +85,7 @@ def _store(n: int, folder: Path):
 
 
 async def run_floodbot(fake: Fake, n: int, db, *, limits: bool = True) -> None:
+    """Drain the outbox with floodbot's worker (its limiter, or none with `limits=False`)."""
     settings = Settings(telegram=TelegramSettings(token=fake.token, base_url=fake.base_url))
     limiter = RateLimiter(CAP, 1.0) if limits else RateLimiter(1e9, 0.0)
     async with Bot(fake.token, base_url=fake.base_url) as bot:
@@ -89,6 +93,7 @@ async def run_floodbot(fake: Fake, n: int, db, *, limits: bool = True) -> None:
 
 
 async def run_plain_loop(fake: Fake, n: int, db) -> None:
+    """Baseline: send one by one, dropping whatever fails."""
     async with Bot(fake.token, base_url=fake.base_url) as bot:
         for chat in chats(n):
             try:
@@ -110,10 +115,12 @@ async def _run_aio(fake: Fake, n: int, limiter: AIORateLimiter) -> None:
 
 
 async def run_aio_default(fake: Fake, n: int, db) -> None:
+    """Baseline: PTB's AIORateLimiter with its defaults."""
     await _run_aio(fake, n, AIORateLimiter())
 
 
 async def run_aio_retries(fake: Fake, n: int, db) -> None:
+    """Baseline: PTB's AIORateLimiter retrying a 429 up to three times."""
     await _run_aio(fake, n, AIORateLimiter(max_retries=3))
 
 
@@ -124,11 +131,13 @@ class StubBot:
         self.ids = Counter()
 
     async def send_message(self, chat_id, text, **kwargs):
+        """Answer at once with the chat's next message id."""
         self.ids[chat_id] += 1
         return SimpleNamespace(message_id=self.ids[chat_id])
 
 
 async def engine_only_cpu(n: int, folder: Path) -> float:
+    """CPU milliseconds per message of floodbot's worker alone (no HTTP)."""
     db = _store(n, folder)
     settings = Settings()
     start = time.process_time()
@@ -147,6 +156,7 @@ SYSTEMS = [
 
 
 def measure(fake: Fake, name: str, runner, n: int, folder: Path, *, limits: bool = True) -> dict:
+    """Run one system for `n` leaders against the child fake; its figures as a dict."""
     fake.call("reset", limits)
     db = _store(n, folder) if name.startswith("floodbot") else None  # set up before the clock starts
     time.sleep(1.1)  # let the previous run's one-second windows pass (a pause between runs, not a sync)
@@ -182,6 +192,7 @@ def measure(fake: Fake, name: str, runner, n: int, folder: Path, *, limits: bool
 
 
 def table(results: list[dict]) -> str:
+    """The results as a fixed-width text table."""
     head = f"{'system':<34}{'leaders':>8}{'msg/s':>8}{'cap %':>7}{'p50 s':>7}{'p95 s':>7}{'all s':>7}{'429s':>6}{'lost':>6}{'dup':>5}{'cpu ms/msg':>11}"
     lines = [head, "-" * len(head)]
     for r in results:

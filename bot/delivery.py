@@ -67,7 +67,7 @@ class Plan(BaseModel):
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
-    """`retry_after` in seconds: PTB 22 gives an int, later versions a timedelta."""
+    """`retry_after` in seconds: PTB 22 gives an int (with a deprecation warning), later a timedelta."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = exc.retry_after

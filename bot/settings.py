@@ -275,7 +275,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The TOML file arrives as init data; the environment overrides it.
+        """The environment overrides the TOML file, which arrives as init data."""
         return (env_settings, init_settings)
 
 

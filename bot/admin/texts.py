@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from alerts import render
-from bot.texts import LIVELIHOODS
+from bot.texts import DEPTHS, LIVELIHOODS
 from subscribers.drills import CityResult
 from subscribers.feed_watch import FeedState, FeedStatus
 from subscribers.notices import Progress
@@ -65,15 +65,6 @@ DRILL_NO_ACK = "-"
 REPORTS_NONE = "ยังไม่มีรายงานจากพื้นที่"
 REPORT = "📝 {city} · {name} · {at}\nระดับน้ำ: {depth}\n{text}"
 DEPTH_UNKNOWN = "ไม่ระบุ"
-# The leaders' report buttons store these codes (subscribers.reports.Depth, issue 6).
-DEPTHS = {
-    "none": "ไม่มีน้ำ",
-    "ankle": "ระดับข้อเท้า",
-    "knee": "ระดับเข่า",
-    "waist": "ระดับเอว",
-    "chest": "ระดับอก",
-    "overhead": "ท่วมหัว",
-}
 REPORTS_USAGE = "ใช้: /reports [เมือง] [จำนวน] เช่น /reports bo-yang 5"
 
 STATS_NONE = "ยังไม่มีการส่งแจ้งเตือน"

@@ -7,27 +7,17 @@ hit 429: the rest is then sent by a named job after `retry_after`, never dropped
 from __future__ import annotations
 
 import logging
-import warnings
-from datetime import timedelta
 
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Job
-from telegram.warnings import PTBDeprecationWarning
 
 from bot import reporting, texts
+from bot.delivery import retry_after_seconds
 from bot.handlers.common import Context
 from subscribers.leaders import get_leader
 from subscribers.reports import get_report
 
 log = logging.getLogger(__name__)
-
-
-def retry_after_seconds(exc: RetryAfter) -> float:
-    """`retry_after` in seconds: PTB 22 gives an int (with a deprecation warning), later a timedelta."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 async def forward_report(context: Context, report_id: int, step: int = 0) -> None:

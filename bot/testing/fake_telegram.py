@@ -12,93 +12,37 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from bot.testing.telegram_wire import Handler, Server, error as _error, html_problem, ok as _ok
+from bot.testing.fake_methods import BotApiMethods
+from bot.testing.fake_records import (
+    BOT_ID,
+    BOT_USER,
+    BOT_USERNAME,
+    ERRORS,
+    SEND_METHODS,
+    TOKEN,
+    Call,
+    FakeTelegramError,
+    SentMessage,
+    _Rule,
+)
+from bot.testing.fake_updates import UpdateBuilders
+from bot.testing.telegram_wire import Handler, Server, error as _error, html_problem
 
-TOKEN = "123456789:TEST-fake-token"
-BOT_ID = 123456789
-BOT_USERNAME = "floodbot_test_bot"
-BOT_USER = {
-    "id": BOT_ID,
-    "is_bot": True,
-    "first_name": "floodbot",
-    "username": BOT_USERNAME,
-    "can_join_groups": True,
-    "can_read_all_group_messages": False,
-    "supports_inline_queries": False,
-    "can_connect_to_business": False,
-    "has_main_web_app": False,
-}
-
-# Methods that count against the 30/s and 1/s-per-chat limits (Telegram counts messages sent).
-SEND_METHODS = {"sendMessage", "sendPhoto", "sendLocation"}
-# Injectable failures: (HTTP status, description, extra parameters).
-ERRORS = {
-    "blocked": (403, "Forbidden: bot was blocked by the user"),
-    "deactivated": (403, "Forbidden: user is deactivated"),
-    "chat_not_found": (400, "Bad Request: chat not found"),
-    "bad_request": (400, "Bad Request: can't parse entities: unsupported start tag"),
-    "server_error": (500, "Internal Server Error"),
-    "bad_gateway": (502, "Bad Gateway"),
-    "flood": (429, "Too Many Requests: retry after 3"),
-}
+# The public API stays importable from here (tests, bench/fanout.py, bot/demo.py).
+__all__ = [
+    "BOT_ID", "BOT_USERNAME", "ERRORS", "TOKEN", "Call", "FakeTelegram", "FakeTelegramError", "SentMessage",
+    "fake_settings", "html_problem", "serve_in_child",
+]
 
 
-@dataclass
-class SentMessage:
-    """A message the bot sent, as the fake holds it (edits change it in place and are logged)."""
-
-    chat_id: int
-    message_id: int
-    method: str
-    text: str | None
-    parse_mode: str | None
-    reply_to: int | None
-    reply_markup: dict | None
-    date: int
-    photo: str | None = None
-    edits: list[dict] = field(default_factory=list)
-    at: float = 0.0  # time.monotonic() when the fake accepted it (benchmarks measure delivery time)
-
-    def buttons(self) -> list[tuple[str, str | None]]:
-        """(text, callback_data) of every inline button, row by row."""
-        rows = (self.reply_markup or {}).get("inline_keyboard", [])
-        return [(b["text"], b.get("callback_data")) for row in rows for b in row]
-
-
-@dataclass
-class Call:
-    """One request the fake received: method, parameters and the HTTP status it answered."""
-
-    method: str
-    params: dict
-    status: int
-    at: float
-
-
-@dataclass
-class _Rule:
-    error: str
-    chat_id: int | None
-    method: str | None
-    times: int | None  # None: forever
-    delay: float = 0.0
-    retry_after: int = 3
-
-
-class FakeTelegramError(Exception):
-    """The fake was asked for something it cannot do (a test mistake)."""
-
-
-class FakeTelegram:
+class FakeTelegram(UpdateBuilders, BotApiMethods):
     """The server and its state; `start()`/`stop()` or use as a context manager."""
 
     def __init__(self, *, limits: bool = True, rate: int = 30, per_chat_interval: float = 1.0, token: str = TOKEN):
@@ -107,7 +51,7 @@ class FakeTelegram:
         self.rate = rate
         self.per_chat_interval = per_chat_interval
         self._lock = threading.Condition()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
         # What the bot did.
@@ -232,108 +176,6 @@ class FakeTelegram:
             self._rules.clear()
             if limits is not None:
                 self.limits = limits
-
-    def _push(self, kind: str, payload: dict) -> dict:
-        with self._lock:
-            update = {"update_id": next(self._update_ids), kind: payload}
-            self._updates.append(update)
-            self._lock.notify_all()
-            return update
-
-    def _user(self, user_id: int, first_name: str | None = None) -> dict:
-        return {"id": user_id, "is_bot": False, "first_name": first_name or f"User{user_id}", "language_code": "th"}
-
-    def _chat(self, chat_id: int) -> dict:
-        if chat_id > 0:
-            return {"id": chat_id, "type": "private", "first_name": f"User{chat_id}"}
-        return {"id": chat_id, "type": "supergroup", "title": f"Group {chat_id}"}
-
-    def _user_message(self, chat_id: int, from_id: int | None, **content: Any) -> dict:
-        with self._lock:
-            message_id = self._next_message_id(chat_id)
-            message = {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": self._chat(chat_id),
-                "from": self._user(from_id if from_id is not None else chat_id),
-                **content,
-            }
-            self._user_messages[(chat_id, message_id)] = message
-            return message
-
-    def push_message(self, chat_id: int, text: str, *, from_id: int | None = None, reply_to: int | None = None) -> dict:
-        """A user sends text (a `/command` gets its bot_command entity); returns the update."""
-        content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            length = len(text.split()[0])
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        if reply_to is not None:
-            replied = self._messages.get((chat_id, reply_to))
-            if replied is not None:
-                content["reply_to_message"] = self._message_dict(replied)
-        return self._push("message", self._user_message(chat_id, from_id, **content))
-
-    def push_command(self, chat_id: int, command: str, args: str = "", *, from_id: int | None = None) -> dict:
-        """A user sends `/command args`."""
-        text = f"/{command.lstrip('/')}" + (f" {args}" if args else "")
-        return self.push_message(chat_id, text, from_id=from_id)
-
-    def push_photo(
-        self,
-        chat_id: int,
-        data: bytes = b"\xff\xd8\xff fake jpeg",
-        *,
-        caption: str | None = None,
-        media_group_id: str | None = None,
-        from_id: int | None = None,
-    ) -> dict:
-        """A user sends a photo (several with one `media_group_id` make an album)."""
-        file_id = self.add_file(data)
-        sizes = [
-            {"file_id": f"{file_id}", "file_unique_id": f"u{file_id}", "width": 1280, "height": 960,
-             "file_size": len(data)},
-        ]
-        content: dict[str, Any] = {"photo": sizes}
-        if caption is not None:
-            content["caption"] = caption
-        if media_group_id is not None:
-            content["media_group_id"] = media_group_id
-        return self._push("message", self._user_message(chat_id, from_id, **content))
-
-    def push_album(self, chat_id: int, count: int, *, caption: str | None = None, group: str = "album-1") -> list[dict]:
-        """A user sends `count` photos as one album; the caption rides on the first, as Telegram does."""
-        return [
-            self.push_photo(chat_id, f"photo {i}".encode(), caption=caption if i == 0 else None, media_group_id=group)
-            for i in range(count)
-        ]
-
-    def push_location(self, chat_id: int, lat: float, lon: float, *, from_id: int | None = None) -> dict:
-        """A user shares a location."""
-        return self._push(
-            "message", self._user_message(chat_id, from_id, location={"latitude": lat, "longitude": lon})
-        )
-
-    def push_callback(self, chat_id: int, message_id: int, data: str, *, from_id: int | None = None) -> dict:
-        """A user presses an inline button with `data` on the bot's message `message_id`."""
-        with self._lock:
-            message = self._messages.get((chat_id, message_id))
-            if message is None:
-                raise FakeTelegramError(f"the bot sent no message {message_id} to chat {chat_id}")
-            query = {
-                "id": str(next(self._callback_ids)),
-                "from": self._user(from_id if from_id is not None else chat_id),
-                "message": self._message_dict(message),
-                "chat_instance": f"ci{chat_id}",
-                "data": data,
-            }
-        return self._push("callback_query", query)
-
-    def add_file(self, data: bytes) -> str:
-        """Store bytes downloadable through getFile; returns the file id."""
-        with self._lock:
-            file_id = f"file{next(self._file_ids)}"
-            self._files[file_id] = data
-            return file_id
 
     # -- reading what was sent -------------------------------------------------------------
 
@@ -476,137 +318,6 @@ class FakeTelegram:
                 break
             self._lock.wait(left)
         return self._updates[:limit]
-
-    def _m_getMe(self, params: dict) -> tuple[int, dict]:
-        return _ok(BOT_USER)
-
-    def _m_deleteWebhook(self, params: dict) -> tuple[int, dict]:
-        return _ok(True)
-
-    def _m_setMyCommands(self, params: dict) -> tuple[int, dict]:
-        self.commands = list(params.get("commands") or [])
-        return _ok(True)
-
-    def _m_getMyCommands(self, params: dict) -> tuple[int, dict]:
-        return _ok(self.commands)
-
-    def _m_deleteMyCommands(self, params: dict) -> tuple[int, dict]:
-        self.commands = []
-        return _ok(True)
-
-    def _m_sendChatAction(self, params: dict) -> tuple[int, dict]:
-        return _ok(True)
-
-    def _check_reply(self, chat_id: int, params: dict) -> tuple[int | None, tuple[int, dict] | None]:
-        reply = params.get("reply_parameters") or {}
-        reply_to = reply.get("message_id") or params.get("reply_to_message_id")
-        if reply_to is None:
-            return None, None
-        known = (chat_id, reply_to) in self._messages or (chat_id, reply_to) in self._user_messages
-        if not known and not reply.get("allow_sending_without_reply"):
-            return None, _error(400, "Bad Request: message to be replied not found")
-        return reply_to, None
-
-    def _send(self, method: str, params: dict, text: str | None, photo: str | None) -> tuple[int, dict]:
-        chat_id = params["chat_id"]
-        parse_mode = params.get("parse_mode")
-        if parse_mode == "HTML" and text and (problem := html_problem(text)):
-            return _error(400, f"Bad Request: can't parse entities: {problem}")
-        reply_to, problem = self._check_reply(chat_id, params)
-        if problem:
-            return problem
-        wait = self._limit(chat_id, time.monotonic())
-        if wait is not None:
-            return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
-        message = SentMessage(
-            chat_id=chat_id,
-            message_id=self._next_message_id(chat_id),
-            method=method,
-            text=text,
-            parse_mode=parse_mode,
-            reply_to=reply_to,
-            reply_markup=params.get("reply_markup"),
-            date=int(time.time()),
-            photo=photo,
-            at=time.monotonic(),
-        )
-        self.sent.append(message)
-        self._messages[(chat_id, message.message_id)] = message
-        out = self._message_dict(message)
-        if reply_to is not None:
-            replied = self._messages.get((chat_id, reply_to))
-            out["reply_to_message"] = self._message_dict(replied) if replied else self._user_messages[(chat_id, reply_to)]
-        return _ok(out)
-
-    def _m_sendMessage(self, params: dict) -> tuple[int, dict]:
-        text = params.get("text") or ""
-        if not text.strip():
-            return _error(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
-            return _error(400, "Bad Request: message is too long")
-        return self._send("sendMessage", params, text, None)
-
-    def _m_sendPhoto(self, params: dict) -> tuple[int, dict]:
-        caption = params.get("caption")
-        if caption is not None and len(caption) > 1024:
-            return _error(400, "Bad Request: message caption is too long")
-        photo = params.get("photo")
-        if isinstance(photo, bytes):
-            photo = self.add_file_unlocked(photo)
-        if not photo:
-            return _error(400, "Bad Request: there is no photo in the request")
-        return self._send("sendPhoto", params, caption, str(photo))
-
-    def add_file_unlocked(self, data: bytes) -> str:
-        file_id = f"file{next(self._file_ids)}"
-        self._files[file_id] = data
-        return file_id
-
-    def _m_sendLocation(self, params: dict) -> tuple[int, dict]:
-        return self._send("sendLocation", params, None, None)
-
-    def _edit(self, params: dict, change: dict) -> tuple[int, dict]:
-        key = (params.get("chat_id"), params.get("message_id"))
-        message = self._messages.get(key)
-        if message is None:
-            return _error(400, "Bad Request: message to edit not found")
-        current = {"text": message.text, "reply_markup": message.reply_markup}
-        if all(current[k] == v for k, v in change.items()):
-            return _error(400, "Bad Request: message is not modified: specified new message content and reply "
-                               "markup are exactly the same as a current content and reply markup of the message")
-        message.text = change.get("text", message.text)
-        message.reply_markup = change.get("reply_markup", message.reply_markup)
-        message.edits.append({**change, "date": int(time.time())})
-        return _ok(self._message_dict(message))
-
-    def _m_editMessageText(self, params: dict) -> tuple[int, dict]:
-        text = params.get("text") or ""
-        if params.get("parse_mode") == "HTML" and (problem := html_problem(text)):
-            return _error(400, f"Bad Request: can't parse entities: {problem}")
-        return self._edit(params, {"text": text, "reply_markup": params.get("reply_markup")})
-
-    def _m_editMessageReplyMarkup(self, params: dict) -> tuple[int, dict]:
-        return self._edit(params, {"reply_markup": params.get("reply_markup")})
-
-    def _m_answerCallbackQuery(self, params: dict) -> tuple[int, dict]:
-        self.answered_callbacks.append(params)
-        return _ok(True)
-
-    def _m_getFile(self, params: dict) -> tuple[int, dict]:
-        file_id = params.get("file_id")
-        if file_id not in self._files:
-            return _error(400, "Bad Request: invalid file_id")
-        return _ok(
-            {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self._files[file_id]),
-             "file_path": f"photos/{file_id}.jpg"}
-        )
-
-    def file_bytes(self, path: str) -> bytes | None:
-        """The bytes behind a getFile path, as served under base_file_url."""
-        with self._lock:
-            name = path.rsplit("/", 1)[-1].removesuffix(".jpg")
-            return self._files.get(name)
-
 
 def serve_in_child(conn: Any, limits: bool = True) -> None:
     """Run the fake in a child process driven over a multiprocessing pipe (benchmarks: own CPU, own GIL).

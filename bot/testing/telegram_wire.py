@@ -46,10 +46,12 @@ def html_problem(text: str) -> str | None:
 
 
 def ok(result: Any) -> tuple[int, dict]:
+    """A successful Bot API answer: (200, body)."""
     return 200, {"ok": True, "result": result}
 
 
 def error(code: int, description: str, **parameters: Any) -> tuple[int, dict]:
+    """A failed Bot API answer: (code, body), with `parameters` such as retry_after."""
     body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
     if parameters:
         body["parameters"] = parameters

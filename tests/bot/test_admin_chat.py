@@ -14,8 +14,10 @@ from bot.app import build_application
 from bot.settings import FeedSettings
 from subscribers import feed_health
 from subscribers.timeutil import to_db
-from tests.helpers.admin_bot import ADMIN, STRANGER, Clock, command, press, run_job
-from tests.helpers.admin_data import CITIES, ack, add_report, add_warning, minutes, seed_cities, seed_leaders
+from tests.helpers.admin_bot import ADMIN, STRANGER, command, press, run_job
+from tests.helpers.admin_data import ack, add_report, add_warning, minutes, seed_admin_store
+from tests.helpers.clock import Clock
+from tests.helpers.store import CITIES
 from bot.testing.fake_telegram import FakeTelegram, fake_settings
 
 # Real Telegram lets an admin's private chat get a preview and its text back to back; the fake's
@@ -38,10 +40,8 @@ def clock(now):
 
 @pytest.fixture
 def store(db, now):
-    seed_cities(db, now)
-    # bo-yang: 11, 12, 13 active, 14 inactive; phatong: 21, 22; la-ngu: 31 (not in the broadcast).
-    seed_leaders(db, now, {"bo-yang": [11, 12, 13, 14], "phatong": [21, 22], "la-ngu": [31]}, inactive=(14,))
-    return db
+    # la-ngu's leader 31 is not in the broadcast.
+    return seed_admin_store(db, now)
 
 
 @pytest.fixture
@@ -204,7 +204,7 @@ async def test_admin_listings(app, fake, store, now, golden):
     assert invite.startswith("รหัสเชิญสำหรับพะตง: ") and "https://t.me/floodbot_test_bot?start=" in invite
     golden("admin_leaders", sent[1].text)
     golden("admin_stats", sent[2].text)
-    assert sent[3].photo == "AgADphoto" and "ระดับน้ำ: ระดับเข่า" in sent[3].text
+    assert sent[3].photo == "AgADphoto" and "ระดับน้ำ: เข่า" in sent[3].text
     assert [c.params["latitude"] for c in fake.method_calls("sendLocation")] == [7.2]
     assert sent[-2].text.startswith("สถานะแหล่งข้อมูล\ntmd-cap: ❔")
     assert sent[-1].text == "ยังไม่ได้ตั้งค่าประกาศประจำ"

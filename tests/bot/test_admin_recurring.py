@@ -9,7 +9,8 @@ import pytest
 
 from bot.admin.recurring import due_notices, next_runs, send_due_notices
 from bot.settings import NoticeSettings, Settings
-from tests.helpers.admin_data import CITIES, seed_cities, seed_leaders
+from tests.helpers.admin_data import seed_leaders
+from tests.helpers.store import CITIES, add_cities
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 MEETING = NoticeSettings(name="monthly-meeting", cron="0 9 5 * *", cities=["all"], text="ประชุมแกนนำประจำเดือน")
@@ -40,7 +41,7 @@ def test_next_runs_are_in_bangkok_time():
 
 
 def test_notice_fires_once_at_its_cron_time(db, now):
-    seed_cities(db, now)
+    add_cities(db, now)
     seed_leaders(db, now, {"bo-yang": [11, 12], "phatong": [21]})
     settings = Settings(cities=CITIES, notices=[MEETING.model_copy(update={"cities": ["bo-yang"]})])
     assert send_due_notices(settings, db, FIRE - timedelta(minutes=1)) == []

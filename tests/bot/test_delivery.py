@@ -15,20 +15,11 @@ from bot.ratelimit import RateLimiter
 from subscribers import outbox
 from subscribers.leaders import get_leader
 from subscribers.outbox import Kind, OutboxItem, OutboxStatus, Priority
-from bot.testing.fake_telegram import FakeTelegram, fake_settings
+from bot.testing.fake_telegram import fake_settings
+from tests.helpers.clock import Clock
 from tests.helpers.store import add_leaders, add_warning
 
 ADMIN = -100900
-
-
-class Clock:
-    """The injected store clock; tests move it by hand."""
-
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture

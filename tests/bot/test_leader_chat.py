@@ -12,8 +12,9 @@ from subscribers import invites
 from subscribers.leaders import get_leader, update_leader, upsert_leader
 from subscribers.reports import get_report
 from bot.testing.fake_telegram import FakeTelegram
-from tests.helpers.leader_chat import ADMIN_CHAT, Clock, LeaderChat
-from tests.helpers.leader_seed import add_sent_alert, add_warning
+from tests.helpers.clock import Clock
+from tests.helpers.leader_chat import ADMIN_CHAT, LeaderChat
+from tests.helpers.store import add_sent_alert, add_warning
 
 CHAT = 7001
 

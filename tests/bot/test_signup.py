@@ -5,7 +5,7 @@ import pytest
 from bot.signup import MAX_WRONG_CODES, JoinOutcome, join
 from subscribers import invites
 from subscribers.leaders import deactivate, get_leader, update_leader
-from tests.helpers.leader_seed import add_cities
+from tests.helpers.store import add_cities
 
 CHAT = 555
 

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from telegram import Update
 from telegram.ext import Application
 
 ADMIN = 900001  # fake_settings' admin id; a private chat id equals the user id
 STRANGER = 555
-
-
-class Clock:
-    """A settable clock for `build_application(..., clock=)`."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def command(app: Application, fake, user: int, text: str) -> None:

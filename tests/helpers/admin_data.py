@@ -1,4 +1,4 @@
-"""Seed a store for admin tests: cities from the example config, leaders, sent rows, acks, reports."""
+"""Seed a store for admin tests: leaders, sent rows, acks, reports (cities: tests.helpers.store)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,17 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from bot.settings import CitySettings
 from subscribers.acks import record_ack
-from subscribers.cities import sync_cities
 from subscribers.leaders import Livelihood, deactivate, upsert_leader
 from subscribers.timeutil import to_db
-
-CITIES = [
-    CitySettings(id="bo-yang", name_th="บ่อยาง", province_code="90", tambon_code="900101", lat=7.198, lon=100.596),
-    CitySettings(id="phatong", name_th="พะตง", province_code="90", tambon_code="901118", lat=6.837, lon=100.558),
-    CitySettings(id="la-ngu", name_th="กำแพง (ละงู)", province_code="91", tambon_code="910501", lat=6.933, lon=99.777),
-]
+from tests.helpers.store import add_cities
 
 
-def seed_cities(db: Database, now: datetime) -> None:
-    """The three test cities."""
-    sync_cities(db, CITIES, now)
+def seed_admin_store(db: Database, now: datetime) -> Database:
+    """The admin tests' store: the three cities; bo-yang 11, 12, 13 active and 14 inactive; phatong 21, 22; la-ngu 31."""
+    add_cities(db, now)
+    seed_leaders(db, now, {"bo-yang": [11, 12, 13, 14], "phatong": [21, 22], "la-ngu": [31]}, inactive=(14,))
+    return db
 
 
 def seed_leaders(db: Database, now: datetime, spec: dict[str, list[int]], inactive: tuple[int, ...] = ()) -> None:

@@ -19,6 +19,7 @@ from subscribers.outbox import recover_in_flight
 
 
 async def main(path: str, base_url: str, token: str) -> None:
+    """Open the store, recover rows left in flight, drain the outbox once; print both steps."""
     db = open_db(path)
     recovered = recover_in_flight(db)
     print(f"ready recovered={recovered}", flush=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,23 +19,10 @@ from telegram.ext import Application
 from bot.app import build_application
 from subscribers.db import open_db
 from bot.testing.fake_telegram import FakeTelegram, SentMessage, fake_settings
-from tests.helpers.leader_seed import add_cities
+from tests.helpers.clock import Clock
+from tests.helpers.store import add_cities
 
 ADMIN_CHAT = -100900
-
-
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        """Move the clock forward."""
-        self.now += timedelta(**delta)
 
 
 class LeaderChat:

@@ -12,15 +12,12 @@ import pytest
 from subscribers import drills, exports, feed_watch, notices, stats
 from subscribers.feed_watch import FeedState
 from subscribers.timeutil import to_db
-from tests.helpers.admin_data import ack, add_report, add_warning, mark_sent, minutes, seed_cities, seed_leaders
+from tests.helpers.admin_data import ack, add_report, add_warning, mark_sent, minutes, seed_admin_store
 
 
 @pytest.fixture
 def store(db, now):
-    seed_cities(db, now)
-    # bo-yang 3 active + 1 inactive; phatong 2; la-ngu 1.
-    seed_leaders(db, now, {"bo-yang": [11, 12, 13, 14], "phatong": [21, 22], "la-ngu": [31]}, inactive=(14,))
-    return db
+    return seed_admin_store(db, now)
 
 
 def test_notice_reaches_only_active_leaders_of_its_cities(store, now):

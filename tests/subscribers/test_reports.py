@@ -5,7 +5,7 @@ import pytest
 from subscribers import reports
 from subscribers.leaders import upsert_leader
 from subscribers.reports import Depth, ReportTooLongError, TooManyPhotosError
-from tests.helpers.leader_seed import add_cities, add_sent_alert, add_warning
+from tests.helpers.store import add_cities, add_sent_alert, add_warning
 
 CHAT = 1001
 

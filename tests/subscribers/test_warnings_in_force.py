@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from subscribers.warnings import warning_title, warnings_in_force
-from tests.helpers.leader_seed import add_cities, add_warning
+from tests.helpers.store import add_cities, add_warning
 
 
 def test_in_force_for_city_newest_first(db, now):
