@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -26,7 +27,7 @@ def open_db(path: Path | str | None = None, *, memory: bool = False) -> Database
             db = Database(path)
             # WAL lets the CLI read while the bot writes; it must be set outside a transaction.
             db.enable_wal()
-        except Exception as exc:  # sqlite3 raises several unrelated types for a bad file
+        except (sqlite3.Error, OSError) as exc:  # not a database, no permission, disk full...
             raise StoreError(f"database: cannot open {path}: {exc}") from exc
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 5000")

@@ -63,3 +63,14 @@ def test_foreign_keys_are_enforced(db):
 
     with pytest.raises(sqlite3.IntegrityError):
         db["leaders"].insert({"chat_id": 1, "city_id": "nowhere", "joined_at": "2025-01-01T00:00:00+00:00"})
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
+    import pytest
+
+    from subscribers.db import StoreError
+
+    path = tmp_path / "notes.db"
+    path.write_text("shopping list: rice, fish sauce, rope, torch batteries\n" * 20, encoding="utf-8")
+    with pytest.raises(StoreError, match=r"cannot open .*notes\.db: file is not a database"):
+        open_db(path)
