@@ -24,12 +24,9 @@ from subscribers.timeutil import from_db, to_db
 LIVE = ("active", "exercise", "test")
 
 
-class StoredWarning(BaseModel):
-    """One stored warning version."""
+class _Version(BaseModel):
+    """The columns every warning version has, stored or about to be."""
 
-    model_config = ConfigDict(frozen=True)
-
-    id: int
     feed: str
     sender: str
     identifier: str
@@ -40,10 +37,18 @@ class StoredWarning(BaseModel):
     event: str
     severity: str
     sent: datetime
-    expires: datetime | None
-    supersedes: int | None
-    cities: list[str]
+    expires: datetime | None = None
+    cities: list[str] = Field(default_factory=list)
     parsed: str
+
+
+class StoredWarning(_Version):
+    """One stored warning version."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    supersedes: int | None
     first_seen: datetime
     last_seen: datetime | None
 
@@ -59,24 +64,11 @@ class StoredWarning(BaseModel):
         return _aware(parsed.get("onset")) or _aware(parsed.get("effective")) or self.sent
 
 
-class NewVersion(BaseModel):
+class NewVersion(_Version):
     """A version to store, as `bot` builds it from an `alerts.model.Warning`."""
 
-    feed: str
-    sender: str
-    identifier: str
-    version: str
-    msg_type: str
-    cap_status: str
-    status: str
-    event: str
-    severity: str
-    sent: datetime
-    expires: datetime | None = None
     # (sender, identifier) pairs named by CAP <references>.
     references: list[tuple[str, str]] = Field(default_factory=list)
-    cities: list[str] = Field(default_factory=list)
-    parsed: str
     raw: str = ""
 
 
