@@ -112,16 +112,27 @@ async def test_slow_reply_times_out(fake_tg):
             await bot.send_message(4, "x")
 
 
-async def test_limits_one_per_second_per_chat_and_thirty_per_second_overall(fake_tg):
-    async with make_bot(fake_tg) as bot:
-        await bot.send_message(1, "a")
-        with pytest.raises(RetryAfter):
+async def test_limits_one_per_second_per_chat_and_thirty_per_second_overall():
+    # The limits' clock stands still: every send falls in the same second, however busy the machine.
+    with FakeTelegram(clock=lambda: 1000.0) as fake:
+        async with make_bot(fake) as bot:
+            await bot.send_message(1, "a")
+            with pytest.raises(RetryAfter):
+                await bot.send_message(1, "b")
+            await asyncio.gather(*(bot.send_message(chat, "c") for chat in range(2, 31)))
+            with pytest.raises(RetryAfter):
+                await bot.send_message(31, "d")
+        assert fake.http_429 == 2 and len(fake.messages()) == 30
+
+
+async def test_limits_window_moves_on():
+    now = [1000.0]
+    with FakeTelegram(clock=lambda: now[0]) as fake:
+        async with make_bot(fake) as bot:
+            await bot.send_message(1, "a")
+            now[0] += 1.01  # a second later the same chat may speak again
             await bot.send_message(1, "b")
-        # Concurrently, so all 30 land within one second even on a busy machine.
-        await asyncio.gather(*(bot.send_message(chat, "c") for chat in range(2, 31)))
-        with pytest.raises(RetryAfter):
-            await bot.send_message(31, "d")
-    assert fake_tg.http_429 == 2 and len(fake_tg.messages()) == 30
+        assert fake.http_429 == 0 and [m.text for m in fake.messages(1)] == ["a", "b"]
 
 
 async def test_limits_can_be_turned_off():

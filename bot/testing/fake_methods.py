@@ -54,7 +54,7 @@ class BotApiMethods:
         reply_to, problem = self._check_reply(chat_id, params)
         if problem:
             return problem
-        wait = self._limit(chat_id, time.monotonic())
+        wait = self._limit(chat_id, self.clock())
         if wait is not None:
             return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
         message = SentMessage(
@@ -67,7 +67,7 @@ class BotApiMethods:
             reply_markup=params.get("reply_markup"),
             date=int(time.time()),
             photo=photo,
-            at=time.monotonic(),
+            at=self.clock(),
         )
         self.sent.append(message)
         self._messages[(chat_id, message.message_id)] = message

@@ -24,7 +24,7 @@ ADMIN = -100900
 
 @pytest.fixture
 async def bot(fake_tg):
-    async with Bot(fake_tg.token, base_url=fake_tg.base_url, request=HTTPXRequest(read_timeout=0.5)) as b:
+    async with Bot(fake_tg.token, base_url=fake_tg.base_url, request=HTTPXRequest(read_timeout=1.5)) as b:
         yield b
 
 
@@ -127,7 +127,7 @@ async def test_timeouts_retry_and_after_max_attempts_fail_and_tell_admins(db, no
     add_leaders(db, [6], now)
     w = add_warning(db, now)
     outbox.enqueue(db, [alert(6, w)], now)
-    fake_tg.slow(1.0, chat_id=6, times=1)  # beyond the bot's 0.5 s read timeout: TimedOut
+    fake_tg.slow(3.0, chat_id=6, times=1)  # beyond the bot's 1.5 s read timeout: TimedOut
     fake_tg.fail("bad_gateway", chat_id=6, times=None)
     clock = Clock(now)
     settings = fake_settings(fake_tg)
