@@ -1,7 +1,7 @@
 """From a poll to the outbox: who gets which warning version, with which text.
 
-One outbox row per (warning version, chat), enqueued idempotently, so a poll that runs twice
-(a crash between store and enqueue, a restart) never sends twice.
+One outbox row per (warning version, chat), enqueued idempotently, so queuing the same version
+twice never sends twice; storing and queuing share one transaction, so a crash never loses one.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from alerts.fetch import make_session
 from alerts.matching import passes_floor
 from alerts.model import City
 from alerts.render import MessageKind
 from bot.messages import message_kind, render_for
-from alerts.fetch import make_session
 from bot.poller import FetchOutcome, PollItem, PollReport, fetch_feeds, fetch_state, process
 from bot.settings import Settings
 from subscribers import outbox
@@ -36,27 +36,24 @@ _OUTBOX_KIND = {
 
 
 def recipients(
-    db: Database, kind: MessageKind, item: PollItem, cities: Sequence[City], thread: Sequence[int]
-) -> list[tuple[Leader, City | None]]:
-    """Active leaders who should get this version, each with their city (None: known only from the thread)."""
-    by_id = {c.id: c for c in cities}
-    covered = [by_id[c] for c in item.cities if c in by_id]
-    chosen: dict[int, tuple[Leader, City | None]] = {}
-    for leader in active_leaders(db, [c.id for c in covered]):
-        city = by_id[leader.city_id]
+    db: Database, kind: MessageKind, item: PollItem, covered: Sequence[City], thread: Sequence[int]
+) -> list[Leader]:
+    """Active leaders who should get this version: those of the covered cities, plus for a follow-up
+    everyone who got an earlier version."""
+    by_id = {c.id: c for c in covered}
+    chosen: dict[int, Leader] = {}
+    for leader in active_leaders(db, list(by_id)):
         # Floors gate new alarms; a follow-up goes to everyone in the area, and the worker skips a
         # cancel to a leader who never got the warning.
         if kind in (MessageKind.NEW, MessageKind.UPDATE, MessageKind.DRILL) and not passes_floor(
-            item.warning, city, leader.minor_opt_in
+            item.warning, by_id[leader.city_id], leader.minor_opt_in
         ):
             continue
-        chosen[leader.chat_id] = (leader, city)
+        chosen[leader.chat_id] = leader
     if kind is not MessageKind.NEW and thread:
         # Leaders who got an earlier version hear how it ends, even if the new version's area shrank.
-        earlier = outbox.chats_with_messages(db, list(thread))
-        for leader in active_leaders(db):
-            if leader.chat_id in earlier and leader.chat_id not in chosen:
-                chosen[leader.chat_id] = (leader, by_id.get(leader.city_id))
+        earlier = outbox.chats_with_messages(db, list(thread)) - chosen.keys()
+        chosen.update((leader.chat_id, leader) for leader in active_leaders(db) if leader.chat_id in earlier)
     return list(chosen.values())
 
 
@@ -70,21 +67,16 @@ def items_for(db: Database, settings: Settings, item: PollItem, cities: Sequence
     thread = [w for w in outbox.thread_ids(db, item.warning_id) if w != item.warning_id]
     by_id = {c.id: c for c in cities}
     covered = [by_id[c] for c in item.cities if c in by_id]
-    texts: dict[str, str] = {}
+    out_kind = _OUTBOX_KIND[kind]
+    priority = outbox.priority_for(out_kind, str(item.warning.severity))
+    texts: dict[str, str] = {}  # rendered once per livelihood
     rows = []
-    for leader, _city in recipients(db, kind, item, cities, thread):
+    for leader in recipients(db, kind, item, covered, thread):
         livelihood = str(leader.livelihood)
         if livelihood not in texts:
             texts[livelihood] = render_for(item.warning, kind, covered, livelihood, settings.tz)
-        out_kind = _OUTBOX_KIND[kind]
         rows.append(
-            OutboxItem(
-                kind=out_kind,
-                ref_id=item.warning_id,
-                chat_id=leader.chat_id,
-                text=texts[livelihood],
-                priority=outbox.priority_for(out_kind, str(item.warning.severity)),
-            )
+            OutboxItem(kind=out_kind, ref_id=item.warning_id, chat_id=leader.chat_id, text=texts[livelihood], priority=priority)
         )
     return rows
 
