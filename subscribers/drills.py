@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from subscribers.leaders import active_leaders
 from subscribers.notices import ALL_CITIES, Recipient, enqueue_rows
 from subscribers.timeutil import from_db, to_db
+from subscribers.warnings import NewVersion, store_version
 
 DRILL_FEED = "drill"
 DRILL_SENDER = "floodbot"
@@ -98,31 +99,27 @@ def start_drill(
     `texts` maps (city id, livelihood) to the message (rendered by the bot, as for a real alert).
     """
     with db.atomic():
-        warning_id = (
-            db["warnings"]
-            .insert(
-                {
-                    "feed": DRILL_FEED,
-                    "sender": DRILL_SENDER,
-                    "identifier": identifier,
-                    "version": "1",
-                    "msg_type": "Alert",
-                    "cap_status": "Exercise",
-                    # 'exercise' is the status the delivery worker sends (a contract with issue 3/5).
-                    "status": "exercise",
-                    "event": "drill",
-                    # Not Severe in the store: reminders and escalations would blur the measurement.
-                    "severity": "Unknown",
-                    "sent": to_db(now),
-                    # Not sent after its report time: a late drill message would only confuse.
-                    "expires": to_db(now + report_after),
-                    "parsed": parsed_json,
-                    "cities": json.dumps(cities if cities is not None else [ALL_CITIES]),
-                    "first_seen": to_db(now),
-                    "last_seen": to_db(now),
-                }
-            )
-            .last_pk
+        warning_id = store_version(
+            db,
+            NewVersion(
+                feed=DRILL_FEED,
+                sender=DRILL_SENDER,
+                identifier=identifier,
+                version="1",
+                msg_type="Alert",
+                cap_status="Exercise",
+                # 'exercise' is the status the delivery worker sends (a contract with issue 3/5).
+                status="exercise",
+                event="drill",
+                # Not Severe in the store: reminders and escalations would blur the measurement.
+                severity="Unknown",
+                sent=now,
+                # Not sent after its report time: a late drill message would only confuse.
+                expires=now + report_after,
+                parsed=parsed_json,
+                cities=cities if cities is not None else [ALL_CITIES],
+            ),
+            now,
         )
         drill_id = (
             db["drills"]
