@@ -7,6 +7,7 @@ lon,lat, `ISO3166-2` geocodes `TH-90`, an XML-DSig `<Signature>` beside `<info>`
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -18,7 +19,7 @@ from defusedxml import DefusedXmlException, EntitiesForbidden
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from alerts.errors import ParseError
-from alerts.model import Area, Circle, Geocode, Reference, Warning
+from alerts.model import Area, Circle, Geocode, Info, Reference, Warning
 
 # Thailand's box: latitudes and longitudes do not overlap, so the order of a pair is detectable.
 THAI_LAT = (5.5, 20.6)
@@ -106,8 +107,9 @@ def parse_polygon(text: str) -> tuple[tuple[float, float], ...]:
         if a != a or b != b or abs(a) > 360 or abs(b) > 360:  # NaN or nonsense
             raise ParseError(f"bad polygon point {pair[:40]!r}")
         points.append((a, b))
-    if len(points) < 3:
-        raise ParseError("polygon has fewer than 3 points")
+    if len(set(points)) < 3:
+        # CAP asks for a closed ring of 4 or more points; a triangle written unclosed is still a shape.
+        raise ParseError("polygon has fewer than 3 distinct points")
     if _looks_lon_lat(points):
         points = [(b, a) for a, b in points]
     return tuple(points)
@@ -169,16 +171,25 @@ def _date(node: Element | None, name: str) -> datetime | None:
     return parse_cap_date(value) if value else None
 
 
-def _pick_info(infos: list[Element]) -> Element | None:
+def _language(info: Element) -> str:
+    return _text(info, "language", "en-US")
+
+
+def _pick_infos(infos: list[Element]) -> list[Element]:
+    """Every info block in the language chosen for leaders: Thai, else English, else the first present."""
+    chosen = None
     for prefix in _LANGS:
-        for info in infos:
-            if _text(info, "language", "en-US").lower().startswith(prefix):
-                return info
-    return infos[0] if infos else None
+        chosen = chosen or next((i for i in infos if _language(i).lower().startswith(prefix)), None)
+    chosen = chosen if chosen is not None else (infos[0] if infos else None)
+    if chosen is None:
+        return []
+    language = _language(chosen).casefold()
+    return [i for i in infos if _language(i).casefold() == language]
 
 
 def _warning(root: Element, feed: str) -> Warning:
-    info = _pick_info(_children(root, "info"))
+    infos = _pick_infos(_children(root, "info"))
+    notes: list[str] = []
     fields: dict[str, object] = {
         "feed": feed,
         "sender": _required(root, "sender"),
@@ -186,42 +197,63 @@ def _warning(root: Element, feed: str) -> Warning:
         "sent": parse_cap_date(_required(root, "sent")),
         "status": _required(root, "status"),
         "msg_type": _required(root, "msgType"),
+        "scope": _text(root, "scope") or "Public",
         "references": _references(_text(root, "references")),
         "event": "",
     }
-    if info is not None:
-        fields.update(
-            language=_text(info, "language", "en-US"),
-            event=_text(info, "event"),
-            category=tuple(c.text.strip() for c in _children(info, "category") if c.text and c.text.strip()),
-            response_type=tuple(
-                r.text.strip() for r in _children(info, "responseType") if r.text and r.text.strip()
-            ),
-            effective=_date(info, "effective"),
-            onset=_date(info, "onset"),
-            expires=_date(info, "expires"),
-            sender_name=_text(info, "senderName"),
-            headline=_text(info, "headline"),
-            description=_text(info, "description"),
-            instruction=_text(info, "instruction"),
-            web=_text(info, "web"),
-            areas=tuple(_area(a) for a in _children(info, "area")),
-            parameters=tuple(
-                (_text(p, "valueName"), _text(p, "value")) for p in _children(info, "parameter")
-            ),
-        )
-        for name in ("urgency", "severity", "certainty"):
-            value = _text(info, name)
-            if value:
-                fields[name] = value
+    blocks = [_info(info, number, notes) for number, info in enumerate(infos, start=1)]
+    if blocks:
+        fields.update(blocks[0])
+        fields["language"] = _language(infos[0])
+        fields["more_info"] = tuple(Info(**block) for block in blocks[1:])
+    fields["notes"] = tuple(notes)
     return Warning(**fields)
 
 
-def _area(node: Element) -> Area:
+def _info(info: Element, number: int, notes: list[str]) -> dict[str, object]:
+    """The fields of one info block; geometry that cannot be read is dropped into `notes`."""
+    fields: dict[str, object] = dict(
+        event=_text(info, "event"),
+        category=tuple(c.text.strip() for c in _children(info, "category") if c.text and c.text.strip()),
+        response_type=tuple(r.text.strip() for r in _children(info, "responseType") if r.text and r.text.strip()),
+        effective=_date(info, "effective"),
+        onset=_date(info, "onset"),
+        expires=_date(info, "expires"),
+        sender_name=_text(info, "senderName"),
+        headline=_text(info, "headline"),
+        description=_text(info, "description"),
+        instruction=_text(info, "instruction"),
+        web=_text(info, "web"),
+        areas=tuple(_area(a, f"info {number} area {i}", notes) for i, a in enumerate(_children(info, "area"), start=1)),
+        parameters=tuple((_text(p, "valueName"), _text(p, "value")) for p in _children(info, "parameter")),
+    )
+    for name in ("urgency", "severity", "certainty"):
+        value = _text(info, name)
+        if value:
+            fields[name] = value
+    return fields
+
+
+def _area(node: Element, where: str, notes: list[str]) -> Area:
+    """One area; a bad polygon or circle is dropped with a note, the rest of the area is kept."""
+    desc = _text(node, "areaDesc")
+    label = f"{where} ({desc[:40]})" if desc else where
+    polygons = []
+    for i, p in enumerate(_children(node, "polygon"), start=1):
+        try:
+            polygons.append(parse_polygon(p.text or ""))
+        except ParseError as exc:
+            notes.append(f"{label}: polygon {i} dropped: {exc}")
+    circles = []
+    for i, c in enumerate(_children(node, "circle"), start=1):
+        try:
+            circles.append(_circle(c.text or ""))
+        except ParseError as exc:
+            notes.append(f"{label}: circle {i} dropped: {exc}")
     return Area(
-        desc=_text(node, "areaDesc"),
-        polygons=tuple(parse_polygon(p.text or "") for p in _children(node, "polygon")),
-        circles=tuple(_circle(c.text or "") for c in _children(node, "circle")),
+        desc=desc,
+        polygons=tuple(polygons),
+        circles=tuple(circles),
         geocodes=tuple(
             Geocode(name=_text(g, "valueName"), value=_text(g, "value")) for g in _children(node, "geocode")
         ),
@@ -235,6 +267,8 @@ def _circle(text: str) -> Circle:
         r = float(radius)
     except ValueError:
         raise ParseError(f"bad circle {text[:40]!r}") from None
+    if not all(math.isfinite(x) for x in (a, b, r)) or r < 0 or abs(a) > 180 or abs(b) > 180:
+        raise ParseError(f"bad circle {text[:40]!r}")
     lat, lon = (b, a) if _looks_lon_lat([(a, b)]) else (a, b)
     return Circle(lat=lat, lon=lon, radius_km=r)
 
