@@ -7,16 +7,18 @@ lon,lat, `ISO3166-2` geocodes `TH-90`, an XML-DSig `<Signature>` beside `<info>`
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element, tostring
 from xml.etree.ElementTree import ParseError as XMLParseError
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException, EntitiesForbidden
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alerts.errors import ParseError
 from alerts.model import Area, Circle, Geocode, Info, Reference, Warning
@@ -33,13 +35,22 @@ _LANGS = ("th", "en")
 
 
 class IndexItem(BaseModel):
-    """One entry of a CAP feed index: where the CAP XML is, its id and when it changed."""
+    """One entry of a CAP feed index: where the CAP XML is (or the CAP itself), its id and when it changed."""
 
     model_config = ConfigDict(frozen=True)
 
-    link: str
+    link: str = ""
     guid: str = ""
     updated: datetime | None = None
+    # A CAP alert carried inside the entry (Atom <content>, as Canada's NAAD feed does): no fetch needed.
+    embedded: bytes = Field(default=b"", repr=False)
+
+
+class CapIndex(BaseModel):
+    """A feed index read entry by entry: the usable items, and why each other entry was skipped."""
+
+    items: list[IndexItem] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)
 
 
 def parse_cap(data: bytes, feed: str) -> Warning:
@@ -58,19 +69,34 @@ def parse_cap(data: bytes, feed: str) -> Warning:
 
 
 def parse_cap_index(data: bytes) -> list[IndexItem]:
-    """The items of a CAP feed index in RSS 2.0 or Atom; raises ParseError only."""
+    """The usable items of a CAP feed index in RSS 2.0 or Atom; raises ParseError only."""
+    return read_cap_index(data).items
+
+
+def read_cap_index(data: bytes) -> CapIndex:
+    """A CAP feed index entry by entry: one broken entry is skipped with its reason, never the feed.
+
+    Raises ParseError only when the document is not an RSS or Atom feed at all.
+    """
     root = safe_xml(data)
     kind = local_name(root.tag)
-    try:
-        if kind == "rss":
-            channel = _child(root, "channel")
-            items = _children(channel, "item") if channel is not None else []
-            return [_rss_item(item) for item in items]
-        if kind == "feed":
-            return [_atom_entry(entry) for entry in _children(root, "entry")]
-    except ValidationError as exc:
-        raise ParseError(f"CAP index has invalid values: {_first_error(exc)}") from None
-    raise ParseError(f"not a CAP index: root element is <{kind}> (expected <rss> or <feed>)")
+    if kind == "rss":
+        channel = _child(root, "channel")
+        entries, read, name = (_children(channel, "item") if channel is not None else []), _rss_item, "RSS item"
+    elif kind == "feed":
+        entries, read, name = _children(root, "entry"), _atom_entry, "Atom entry"
+    else:
+        raise ParseError(f"not a CAP index: root element is <{kind}> (expected <rss> or <feed>)")
+    index = CapIndex()
+    for number, entry in enumerate(entries, start=1):
+        try:
+            index.items.append(read(entry))
+        except ParseError as exc:
+            title = _text(entry, "title")[:60]
+            index.skipped.append(f"{name} {number}{f' ({title})' if title else ''} skipped: {exc}")
+        except ValidationError as exc:
+            index.skipped.append(f"{name} {number} skipped: {_first_error(exc)}")
+    return index
 
 
 def is_cap_alert(data: bytes) -> bool:
@@ -284,12 +310,22 @@ def _references(text: str) -> tuple[Reference, ...]:
     return tuple(refs)
 
 
+def _embedded(entry: Element) -> bytes:
+    """A CAP <alert> carried inside the entry (in <content> or directly), serialised for parse_cap."""
+    for node in entry.iter():
+        if local_name(node.tag) == "alert":
+            return tostring(node, encoding="utf-8")
+    return b""
+
+
 def _rss_item(item: Element) -> IndexItem:
     link = _text(item, "link")
-    if not link:
-        raise ParseError("RSS item has no <link>")
+    embedded = b"" if link else _embedded(item)
+    if not link and not embedded:
+        raise ParseError("no <link> and no CAP alert inside")
+    guid = _text(item, "guid") or link or _embedded_guid(embedded)
     pub = _text(item, "pubDate")
-    return IndexItem(link=link, guid=_text(item, "guid") or link, updated=_rfc822(pub) if pub else None)
+    return IndexItem(link=link, guid=guid, updated=_date_or_none(_rfc822, pub), embedded=embedded)
 
 
 def _atom_entry(entry: Element) -> IndexItem:
@@ -298,10 +334,28 @@ def _atom_entry(entry: Element) -> IndexItem:
     chosen = next((x for x in links if "cap" in (x.get("type") or "")), None)
     chosen = chosen or next((x for x in links if x.get("rel", "alternate") == "alternate"), None)
     href = (chosen.get("href") or "").strip() if chosen is not None else ""
-    if not href:
-        raise ParseError("Atom entry has no <link href>")
+    # The link is the full CAP; NWS puts a stub <alert> beside it. Only an entry without one is read in place.
+    embedded = b"" if href else _embedded(entry)
+    if not href and not embedded:
+        raise ParseError("no <link href> and no CAP alert inside")
     updated = _text(entry, "updated") or _text(entry, "published")
-    return IndexItem(link=href, guid=_text(entry, "id") or href, updated=parse_cap_date(updated) if updated else None)
+    guid = _text(entry, "id") or href or _embedded_guid(embedded)
+    return IndexItem(link=href, guid=guid, updated=_date_or_none(parse_cap_date, updated), embedded=embedded)
+
+
+def _embedded_guid(embedded: bytes) -> str:
+    return "sha256:" + hashlib.sha256(embedded).hexdigest()[:16]
+
+
+def _date_or_none(parse: Callable[[str], datetime], text: str) -> datetime | None:
+    """An entry's date; one that cannot be read is left out (the entry is still fetched: a duplicate
+    is better than a missed alert)."""
+    if not text:
+        return None
+    try:
+        return parse(text)
+    except ParseError:
+        return None
 
 
 def _rfc822(text: str) -> datetime:

@@ -17,7 +17,7 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field
 from sqlite_utils import Database
 
-from alerts.cap import IndexItem, is_cap_alert, parse_cap, parse_cap_index
+from alerts.cap import IndexItem, is_cap_alert, parse_cap, read_cap_index
 from alerts.errors import FetchError, ParseError
 from alerts.fetch import FetchResult, fetch, make_session
 from alerts.matching import CityMatch, CityMatcher
@@ -192,14 +192,21 @@ def _fetch_feed(
     if feed.kind != "cap" or is_cap_alert(result.body):
         outcome.documents.append(Document(url=feed.url, body=result.body))
         return
-    items = parse_cap_index(result.body)
-    for item in _unseen(items, seen)[:MAX_INDEX_ITEMS]:
+    index = read_cap_index(result.body)
+    # One broken entry is skipped with its reason in the feed's health; the others are read.
+    outcome.errors += index.skipped
+    for item in _unseen(index.items, seen)[:MAX_INDEX_ITEMS]:
+        updated = item.updated.isoformat() if item.updated else ""
+        if item.embedded:
+            # CAP carried inside the entry (Canada's NAAD Atom): parsed in place, nothing to fetch.
+            url = f"{feed.url}#{item.guid}"
+            outcome.documents.append(Document(url=url, body=item.embedded, guid=item.guid, updated=updated))
+            continue
         try:
             doc = _get(settings, session, item.link)
         except FetchError as exc:
             outcome.errors.append(f"item {item.link}: {exc}")
             continue
-        updated = item.updated.isoformat() if item.updated else ""
         outcome.documents.append(Document(url=item.link, body=doc.body, guid=item.guid, updated=updated))
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alerts.cap import parse_cap, parse_cap_date, parse_cap_index, parse_polygon
+from alerts.cap import parse_cap, parse_cap_date, parse_cap_index, parse_polygon, read_cap_index
 from alerts.errors import ParseError
 from alerts.lifecycle import fingerprint
 from alerts.model import MsgType, Scope, Severity, Status
@@ -257,3 +257,34 @@ def test_scope_is_read(scope, expected):
 )
 def test_version_fingerprint_format_is_pinned(fixture_path, name, expected):
     assert fingerprint(parse_cap(load(fixture_path, name), "tmd-cap")) == expected
+
+
+ALERT_IN_CONTENT = """<content type="text/xml"><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>inside</identifier><sender>ec</sender><sent>2013-01-24T21:26:00-00:00</sent><status>Actual</status>
+  <msgType>Alert</msgType><scope>Public</scope><info><event>rainfall</event></info></alert></content>"""
+
+
+def test_atom_entries_fail_alone():
+    feed = f"""<feed xmlns="http://www.w3.org/2005/Atom">
+      <entry><id>a</id><title>no link, CAP inside</title><updated>2013-08-19T11:56:00-00:00</updated>{ALERT_IN_CONTENT}</entry>
+      <entry><id>b</id><title>nothing to read</title></entry>
+      <entry><id>c</id><link href="http://example.org/c.xml"/><updated>yesterday</updated></entry>
+      <entry><id>d</id><link href="http://example.org/d.xml"/><alert><identifier>stub</identifier></alert></entry>
+    </feed>""".encode()
+    index = read_cap_index(feed)
+    assert [i.guid for i in index.items] == ["a", "c", "d"]
+    # Canada's NAAD feed: the CAP in <content> is parsed in place.
+    assert parse_cap(index.items[0].embedded, "naad").identifier == "inside"
+    # A bad date loses only the date (the item is still fetched); a link wins over NWS's stub <alert>.
+    assert index.items[1].updated is None and index.items[1].link == "http://example.org/c.xml"
+    assert index.items[2].embedded == b""
+    assert index.skipped == ["Atom entry 2 (nothing to read) skipped: no <link href> and no CAP alert inside"]
+
+
+def test_rss_item_without_link_is_skipped_alone():
+    feed = b"""<rss version="2.0"><channel>
+      <item><title>lost</title><pubDate>Mon, 01 Jan 2026 05:00:00 +0000</pubDate></item>
+      <item><link>http://example.org/2.xml</link><pubDate>not a date</pubDate></item></channel></rss>"""
+    index = read_cap_index(feed)
+    assert [(i.link, i.updated) for i in index.items] == [("http://example.org/2.xml", None)]
+    assert index.skipped == ["RSS item 1 (lost) skipped: no <link> and no CAP alert inside"]
