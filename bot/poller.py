@@ -124,6 +124,7 @@ class PollItem(BaseModel):
             "msg_type": str(w.msg_type),
             "cap_status": str(w.status),
             "event": w.event,
+            "language": w.language,
             "severity": str(w.severity),
             "urgency": str(w.urgency),
             "certainty": str(w.certainty),
