@@ -17,7 +17,7 @@ from subscribers.cities import sync_cities
 from subscribers.leaders import Livelihood, update_leader, upsert_leader
 from tests.conftest import ROOT
 from bot.testing.fake_telegram import fake_settings
-from tests.helpers.feeds import fixture_bytes
+from tests.helpers.feeds import fixture_bytes, two_block_alert
 
 AT = datetime.fromisoformat("2025-02-25T18:30:00+07:00")
 LATER = datetime.fromisoformat("2025-02-25T21:30:00+07:00")
@@ -140,3 +140,13 @@ async def test_an_update_that_drops_a_city_tells_it_so_and_stops_its_reminders(d
     assert stats.reminders == 4  # Songkhla's four leaders, not 105
     assert len(fake_tg.messages(105)) == 2
     assert all("ยังไม่กดรับทราบ" not in m.text or "โตนดด้วน" not in m.text for m in fake_tg.messages())
+
+
+async def test_each_leader_gets_the_info_block_covering_their_city(db, setup, fake_tg, httpserver):
+    httpserver.clear()
+    httpserver.expect_request("/cap").respond_with_data(two_block_alert())
+    await poll_and_deliver(db, setup, fake_tg, AT)
+    got = {m.chat_id: m.text for m in fake_tg.messages()}
+    assert sorted(got) == [101, 102, 103, 104, 105]
+    assert "น้ำป่าไหลหลาก" in got[105] and "ฝนตกหนัก" not in got[105].split("\n")[0]  # Phatthalung: Severe block
+    assert all("ฝนตกหนัก" in got[chat].split("\n")[0] for chat in (101, 102, 103, 104))  # Songkhla: Moderate block
