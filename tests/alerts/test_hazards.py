@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
+from importlib import resources
+
 import pytest
 
 from alerts.hazards import UNKNOWN_LABEL, Hazard, classify_event
@@ -148,6 +151,8 @@ NAMED = [
     ("(TEST) Heavy to very heavy rain over the South No. 9", "th-TH", Hazard.HEAVY_RAIN),  # TMD news title
     ("Flash Flood", "th-TH", Hazard.HEAVY_RAIN),  # advice for a flash flood is the heavy-rain class's
     ("Heavy Rain", "fr", Hazard.UNKNOWN),  # English terms are read in English and Thai blocks only
+    ("Summer storms over upper Thailand", "th-TH", Hazard.STORM),  # TMD's พายุฤดูร้อน in English
+    ("Hot weather", "th-TH", Hazard.HEAT),
     ("Volcano", "th-TH", Hazard.UNKNOWN),
 ]
 
@@ -173,3 +178,12 @@ def test_unknown_event_has_neutral_label() -> None:
     unknown = classify_event("Volcano")
     assert unknown.label_th == UNKNOWN_LABEL
     assert not unknown.known
+
+
+def test_vocabulary_file_is_sound():
+    # Every hazard advice is written for has a class; every class names a hazard, a label and terms.
+    classes = tomllib.loads((resources.files("alerts") / "data" / "hazards.toml").read_text(encoding="utf-8"))["class"]
+    assert {Hazard(c["hazard"]) for c in classes} == set(Hazard)
+    assert all(c["th"] and c["key"] and any(c["terms"].values()) for c in classes)
+    terms = [(lang, t.casefold()) for c in classes for lang, ts in c["terms"].items() for t in ts]
+    assert len(terms) == len(set(terms)), "a term listed twice would depend on file order alone"
