@@ -157,6 +157,7 @@ class PollItem(BaseModel):
         return (
             f"{data['status']:<9} {self.feed} {self.warning.sender}/{data['id']} {data['event']} {data['severity']}"
             f" sent {data['sent']} expires {data['expires'] or '-'} cities {cities}"
+            + (f" · not sent: {self.not_sent}" if self.not_sent else "")
         )
 
 

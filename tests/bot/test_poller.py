@@ -272,4 +272,5 @@ def test_private_alert_is_shown_with_its_reason_not_sent(httpserver, db, session
     serve(httpserver, "/cap", fixture_bytes(TMD).replace(b"<scope>Public</scope>", b"<scope>Private</scope>"))
     [item] = run_poll(settings_for([cap_feed(httpserver)]), db, NOW, session=session).items
     assert (item.send, item.not_sent) == (False, "scope is not Public: not broadcast")
+    assert item.summary_line().endswith("· not sent: scope is not Public: not broadcast")
     assert rows(db) == {"TMD25680225051318_2": "restricted"}
