@@ -7,18 +7,21 @@ lon,lat, `ISO3166-2` geocodes `TH-90`, an XML-DSig `<Signature>` beside `<info>`
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element, tostring
 from xml.etree.ElementTree import ParseError as XMLParseError
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException, EntitiesForbidden
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alerts.errors import ParseError
-from alerts.model import Area, Circle, Geocode, Reference, Warning
+from alerts.model import Area, Circle, Geocode, Info, Reference, Warning
 
 # Thailand's box: latitudes and longitudes do not overlap, so the order of a pair is detectable.
 THAI_LAT = (5.5, 20.6)
@@ -32,13 +35,22 @@ _LANGS = ("th", "en")
 
 
 class IndexItem(BaseModel):
-    """One entry of a CAP feed index: where the CAP XML is, its id and when it changed."""
+    """One entry of a CAP feed index: where the CAP XML is (or the CAP itself), its id and when it changed."""
 
     model_config = ConfigDict(frozen=True)
 
-    link: str
+    link: str = ""
     guid: str = ""
     updated: datetime | None = None
+    # A CAP alert carried inside the entry (Atom <content>, as Canada's NAAD feed does): no fetch needed.
+    embedded: bytes = Field(default=b"", repr=False)
+
+
+class CapIndex(BaseModel):
+    """A feed index read entry by entry: the usable items, and why each other entry was skipped."""
+
+    items: list[IndexItem] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)
 
 
 def parse_cap(data: bytes, feed: str) -> Warning:
@@ -57,19 +69,34 @@ def parse_cap(data: bytes, feed: str) -> Warning:
 
 
 def parse_cap_index(data: bytes) -> list[IndexItem]:
-    """The items of a CAP feed index in RSS 2.0 or Atom; raises ParseError only."""
+    """The usable items of a CAP feed index in RSS 2.0 or Atom; raises ParseError only."""
+    return read_cap_index(data).items
+
+
+def read_cap_index(data: bytes) -> CapIndex:
+    """A CAP feed index entry by entry: one broken entry is skipped with its reason, never the feed.
+
+    Raises ParseError only when the document is not an RSS or Atom feed at all.
+    """
     root = safe_xml(data)
     kind = local_name(root.tag)
-    try:
-        if kind == "rss":
-            channel = _child(root, "channel")
-            items = _children(channel, "item") if channel is not None else []
-            return [_rss_item(item) for item in items]
-        if kind == "feed":
-            return [_atom_entry(entry) for entry in _children(root, "entry")]
-    except ValidationError as exc:
-        raise ParseError(f"CAP index has invalid values: {_first_error(exc)}") from None
-    raise ParseError(f"not a CAP index: root element is <{kind}> (expected <rss> or <feed>)")
+    if kind == "rss":
+        channel = _child(root, "channel")
+        entries, read, name = (_children(channel, "item") if channel is not None else []), _rss_item, "RSS item"
+    elif kind == "feed":
+        entries, read, name = _children(root, "entry"), _atom_entry, "Atom entry"
+    else:
+        raise ParseError(f"not a CAP index: root element is <{kind}> (expected <rss> or <feed>)")
+    index = CapIndex()
+    for number, entry in enumerate(entries, start=1):
+        try:
+            index.items.append(read(entry))
+        except ParseError as exc:
+            title = _text(entry, "title")[:60]
+            index.skipped.append(f"{name} {number}{f' ({title})' if title else ''} skipped: {exc}")
+        except ValidationError as exc:
+            index.skipped.append(f"{name} {number} skipped: {_first_error(exc)}")
+    return index
 
 
 def is_cap_alert(data: bytes) -> bool:
@@ -106,8 +133,9 @@ def parse_polygon(text: str) -> tuple[tuple[float, float], ...]:
         if a != a or b != b or abs(a) > 360 or abs(b) > 360:  # NaN or nonsense
             raise ParseError(f"bad polygon point {pair[:40]!r}")
         points.append((a, b))
-    if len(points) < 3:
-        raise ParseError("polygon has fewer than 3 points")
+    if len(set(points)) < 3:
+        # CAP asks for a closed ring of 4 or more points; a triangle written unclosed is still a shape.
+        raise ParseError("polygon has fewer than 3 distinct points")
     if _looks_lon_lat(points):
         points = [(b, a) for a, b in points]
     return tuple(points)
@@ -169,16 +197,25 @@ def _date(node: Element | None, name: str) -> datetime | None:
     return parse_cap_date(value) if value else None
 
 
-def _pick_info(infos: list[Element]) -> Element | None:
+def _language(info: Element) -> str:
+    return _text(info, "language", "en-US")
+
+
+def _pick_infos(infos: list[Element]) -> list[Element]:
+    """Every info block in the language chosen for leaders: Thai, else English, else the first present."""
+    chosen = None
     for prefix in _LANGS:
-        for info in infos:
-            if _text(info, "language", "en-US").lower().startswith(prefix):
-                return info
-    return infos[0] if infos else None
+        chosen = chosen or next((i for i in infos if _language(i).lower().startswith(prefix)), None)
+    chosen = chosen if chosen is not None else (infos[0] if infos else None)
+    if chosen is None:
+        return []
+    language = _language(chosen).casefold()
+    return [i for i in infos if _language(i).casefold() == language]
 
 
 def _warning(root: Element, feed: str) -> Warning:
-    info = _pick_info(_children(root, "info"))
+    infos = _pick_infos(_children(root, "info"))
+    notes: list[str] = []
     fields: dict[str, object] = {
         "feed": feed,
         "sender": _required(root, "sender"),
@@ -186,42 +223,63 @@ def _warning(root: Element, feed: str) -> Warning:
         "sent": parse_cap_date(_required(root, "sent")),
         "status": _required(root, "status"),
         "msg_type": _required(root, "msgType"),
+        "scope": _text(root, "scope") or "Public",
         "references": _references(_text(root, "references")),
         "event": "",
     }
-    if info is not None:
-        fields.update(
-            language=_text(info, "language", "en-US"),
-            event=_text(info, "event"),
-            category=tuple(c.text.strip() for c in _children(info, "category") if c.text and c.text.strip()),
-            response_type=tuple(
-                r.text.strip() for r in _children(info, "responseType") if r.text and r.text.strip()
-            ),
-            effective=_date(info, "effective"),
-            onset=_date(info, "onset"),
-            expires=_date(info, "expires"),
-            sender_name=_text(info, "senderName"),
-            headline=_text(info, "headline"),
-            description=_text(info, "description"),
-            instruction=_text(info, "instruction"),
-            web=_text(info, "web"),
-            areas=tuple(_area(a) for a in _children(info, "area")),
-            parameters=tuple(
-                (_text(p, "valueName"), _text(p, "value")) for p in _children(info, "parameter")
-            ),
-        )
-        for name in ("urgency", "severity", "certainty"):
-            value = _text(info, name)
-            if value:
-                fields[name] = value
+    blocks = [_info(info, number, notes) for number, info in enumerate(infos, start=1)]
+    if blocks:
+        fields.update(blocks[0])
+        fields["language"] = _language(infos[0])
+        fields["more_info"] = tuple(Info(**block) for block in blocks[1:])
+    fields["notes"] = tuple(notes)
     return Warning(**fields)
 
 
-def _area(node: Element) -> Area:
+def _info(info: Element, number: int, notes: list[str]) -> dict[str, object]:
+    """The fields of one info block; geometry that cannot be read is dropped into `notes`."""
+    fields: dict[str, object] = dict(
+        event=_text(info, "event"),
+        category=tuple(c.text.strip() for c in _children(info, "category") if c.text and c.text.strip()),
+        response_type=tuple(r.text.strip() for r in _children(info, "responseType") if r.text and r.text.strip()),
+        effective=_date(info, "effective"),
+        onset=_date(info, "onset"),
+        expires=_date(info, "expires"),
+        sender_name=_text(info, "senderName"),
+        headline=_text(info, "headline"),
+        description=_text(info, "description"),
+        instruction=_text(info, "instruction"),
+        web=_text(info, "web"),
+        areas=tuple(_area(a, f"info {number} area {i}", notes) for i, a in enumerate(_children(info, "area"), start=1)),
+        parameters=tuple((_text(p, "valueName"), _text(p, "value")) for p in _children(info, "parameter")),
+    )
+    for name in ("urgency", "severity", "certainty"):
+        value = _text(info, name)
+        if value:
+            fields[name] = value
+    return fields
+
+
+def _area(node: Element, where: str, notes: list[str]) -> Area:
+    """One area; a bad polygon or circle is dropped with a note, the rest of the area is kept."""
+    desc = _text(node, "areaDesc")
+    label = f"{where} ({desc[:40]})" if desc else where
+    polygons = []
+    for i, p in enumerate(_children(node, "polygon"), start=1):
+        try:
+            polygons.append(parse_polygon(p.text or ""))
+        except ParseError as exc:
+            notes.append(f"{label}: polygon {i} dropped: {exc}")
+    circles = []
+    for i, c in enumerate(_children(node, "circle"), start=1):
+        try:
+            circles.append(_circle(c.text or ""))
+        except ParseError as exc:
+            notes.append(f"{label}: circle {i} dropped: {exc}")
     return Area(
-        desc=_text(node, "areaDesc"),
-        polygons=tuple(parse_polygon(p.text or "") for p in _children(node, "polygon")),
-        circles=tuple(_circle(c.text or "") for c in _children(node, "circle")),
+        desc=desc,
+        polygons=tuple(polygons),
+        circles=tuple(circles),
         geocodes=tuple(
             Geocode(name=_text(g, "valueName"), value=_text(g, "value")) for g in _children(node, "geocode")
         ),
@@ -235,6 +293,8 @@ def _circle(text: str) -> Circle:
         r = float(radius)
     except ValueError:
         raise ParseError(f"bad circle {text[:40]!r}") from None
+    if not all(math.isfinite(x) for x in (a, b, r)) or r < 0 or abs(a) > 180 or abs(b) > 180:
+        raise ParseError(f"bad circle {text[:40]!r}")
     lat, lon = (b, a) if _looks_lon_lat([(a, b)]) else (a, b)
     return Circle(lat=lat, lon=lon, radius_km=r)
 
@@ -250,12 +310,22 @@ def _references(text: str) -> tuple[Reference, ...]:
     return tuple(refs)
 
 
+def _embedded(entry: Element) -> bytes:
+    """A CAP <alert> carried inside the entry (in <content> or directly), serialised for parse_cap."""
+    for node in entry.iter():
+        if local_name(node.tag) == "alert":
+            return tostring(node, encoding="utf-8")
+    return b""
+
+
 def _rss_item(item: Element) -> IndexItem:
     link = _text(item, "link")
-    if not link:
-        raise ParseError("RSS item has no <link>")
+    embedded = b"" if link else _embedded(item)
+    if not link and not embedded:
+        raise ParseError("no <link> and no CAP alert inside")
+    guid = _text(item, "guid") or link or _embedded_guid(embedded)
     pub = _text(item, "pubDate")
-    return IndexItem(link=link, guid=_text(item, "guid") or link, updated=_rfc822(pub) if pub else None)
+    return IndexItem(link=link, guid=guid, updated=_date_or_none(_rfc822, pub), embedded=embedded)
 
 
 def _atom_entry(entry: Element) -> IndexItem:
@@ -264,10 +334,28 @@ def _atom_entry(entry: Element) -> IndexItem:
     chosen = next((x for x in links if "cap" in (x.get("type") or "")), None)
     chosen = chosen or next((x for x in links if x.get("rel", "alternate") == "alternate"), None)
     href = (chosen.get("href") or "").strip() if chosen is not None else ""
-    if not href:
-        raise ParseError("Atom entry has no <link href>")
+    # The link is the full CAP; NWS puts a stub <alert> beside it. Only an entry without one is read in place.
+    embedded = b"" if href else _embedded(entry)
+    if not href and not embedded:
+        raise ParseError("no <link href> and no CAP alert inside")
     updated = _text(entry, "updated") or _text(entry, "published")
-    return IndexItem(link=href, guid=_text(entry, "id") or href, updated=parse_cap_date(updated) if updated else None)
+    guid = _text(entry, "id") or href or _embedded_guid(embedded)
+    return IndexItem(link=href, guid=guid, updated=_date_or_none(parse_cap_date, updated), embedded=embedded)
+
+
+def _embedded_guid(embedded: bytes) -> str:
+    return "sha256:" + hashlib.sha256(embedded).hexdigest()[:16]
+
+
+def _date_or_none(parse: Callable[[str], datetime], text: str) -> datetime | None:
+    """An entry's date; one that cannot be read is left out (the entry is still fetched: a duplicate
+    is better than a missed alert)."""
+    if not text:
+        return None
+    try:
+        return parse(text)
+    except ParseError:
+        return None
 
 
 def _rfc822(text: str) -> datetime:

@@ -7,12 +7,12 @@ so a flash flood reads น้ำป่าไหลหลาก even though its a
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
-from typing import Any
 
 __all__ = ["Hazard", "EventClass", "classify_event", "UNKNOWN_LABEL"]
 
@@ -36,10 +36,11 @@ UNKNOWN_LABEL = "ประกาศเตือนภัย"
 
 @dataclass(frozen=True)
 class EventClass:
-    """An event's hazard class and its Thai name."""
+    """An event's hazard class and its Thai name (`key` names the vocabulary class, for advice)."""
 
     hazard: Hazard
     label_th: str
+    key: str = ""
 
     @property
     def known(self) -> bool:
@@ -47,28 +48,72 @@ class EventClass:
         return self.hazard is not Hazard.UNKNOWN
 
 
-# The template keys of the first round's event table, by hazard class.
-_KEY_HAZARD = {
-    "flash_flood": Hazard.HEAVY_RAIN,
-    "flood": Hazard.HEAVY_RAIN,
-    "heavy_rain": Hazard.HEAVY_RAIN,
-    "water_level": Hazard.RIVER,
-    "landslide": Hazard.LANDSLIDE,
-    "wind_waves": Hazard.WIND_WAVES,
-    "storm": Hazard.STORM,
-}
+UNKNOWN_CLASS = EventClass(Hazard.UNKNOWN, UNKNOWN_LABEL)
+
+# Scripts written without spaces between words: their terms match inside the text.
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class _Term:
+    rank: int  # the class's place in the file: the first matching class wins
+    words: tuple[str, ...]  # casefolded words, or one unspaced phrase
+    unspaced: bool
+    entry: EventClass
 
 
 @cache
-def _events() -> list[dict[str, Any]]:
-    text = resources.files("alerts").joinpath("data/templates.toml").read_text(encoding="utf-8")
-    return list(tomllib.loads(text)["event"])
+def _vocabulary() -> dict[str, tuple[_Term, ...]]:
+    """Terms by language, in file order."""
+    text = resources.files("alerts").joinpath("data/hazards.toml").read_text(encoding="utf-8")
+    by_language: dict[str, list[_Term]] = {}
+    for rank, item in enumerate(tomllib.loads(text)["class"]):
+        entry = EventClass(Hazard(item["hazard"]), item["th"], item["key"])
+        if entry.hazard is Hazard.UNKNOWN:
+            entry = UNKNOWN_CLASS
+        for language, terms in item["terms"].items():
+            for term in terms:
+                folded = term.casefold()
+                unspaced = bool(_UNSPACED.search(folded))
+                words = (folded,) if unspaced else tuple(_WORD.findall(folded))
+                by_language.setdefault(language, []).append(_Term(rank, words, unspaced, entry))
+    return {language: tuple(terms) for language, terms in by_language.items()}
+
+
+def _languages(event: str, language: str) -> list[str]:
+    """Which term lists apply: the warning's language; a Thai alert also English (TMD writes English
+    event names in th-TH blocks), and any event in Thai script Thai."""
+    primary = (language or "en").split("-")[0].strip().casefold()
+    langs = [primary]
+    if primary == "th":
+        langs.append("en")
+    if _THAI.search(event):
+        langs.append("th")
+    return list(dict.fromkeys(langs))
+
+
+def _matches(term: _Term, folded: str, words: list[str]) -> bool:
+    if term.unspaced:
+        return term.words[0] in folded
+    n = len(term.words)
+    return any(tuple(words[i : i + n]) == term.words for i in range(len(words) - n + 1))
 
 
 def classify_event(event: str, language: str = "th-TH") -> EventClass:
-    """The hazard class and Thai name of a feed event (`language` is the warning's CAP language)."""
+    """The hazard class and Thai name of a feed event (`language` is the warning's CAP language).
+
+    Terms match as whole words or phrases in that language; an event with no known term is UNKNOWN
+    (the neutral label), never another hazard's name.
+    """
     folded = event.casefold()
-    entry = next((e for e in _events() if any(m.casefold() in folded for m in e["match"])), None)
-    if entry is None:
-        return EventClass(Hazard.UNKNOWN, UNKNOWN_LABEL)
-    return EventClass(_KEY_HAZARD[entry["key"]], entry["th"])
+    words = _WORD.findall(folded)
+    vocabulary = _vocabulary()
+    hits = [
+        term
+        for language_ in _languages(event, language)
+        for term in vocabulary.get(language_, ())
+        if _matches(term, folded, words)
+    ]
+    return min(hits, key=lambda term: term.rank).entry if hits else UNKNOWN_CLASS

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from alerts.model import MsgType, Status, Warning
+from alerts.model import MsgType, Scope, Status, Warning, stable_dump
 
 # Readings that change every poll without changing the warning (ThaiWater): left out of the
 # fingerprint so a rising river at the same level is `unchanged`, not a new alarm every 5 minutes.
@@ -41,6 +41,7 @@ class RowStatus(StrEnum):
     EXPIRED = "expired"  # past its expires: never sent
     EXERCISE = "exercise"  # a drill: kept for drills, never sent as a real alert
     TEST = "test"  # Test/System/Draft: never sent
+    RESTRICTED = "restricted"  # CAP scope Restricted or Private: kept, never broadcast
 
 
 class Reason(StrEnum):
@@ -58,6 +59,7 @@ class Reason(StrEnum):
     CANCELLED_BEFORE_SEEN = "a cancel for it was stored first"
     EXERCISE = "exercise: kept for drills, not sent"
     NOT_ACTUAL = "not an actual alert: not sent"
+    NOT_PUBLIC = "scope is not Public: not broadcast"
 
 
 class KnownVersion(BaseModel):
@@ -103,7 +105,7 @@ class Decision(BaseModel):
 
 def fingerprint(warning: Warning) -> str:
     """A hash of what matters to leaders: leaves out the feed, `sent` and volatile readings."""
-    payload = warning.model_dump(mode="json", exclude={"feed", "sent"})
+    payload = stable_dump(warning, exclude={"feed", "sent"})
     payload["parameters"] = [p for p in payload["parameters"] if p[0] not in VOLATILE_PARAMETERS]
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -117,20 +119,31 @@ def _in_force(rows: tuple[KnownVersion, ...], now: datetime) -> tuple[int, ...]:
 
 def _open(rows: tuple[KnownVersion, ...]) -> tuple[int, ...]:
     """Rows not yet closed: active, exercise or test (a drill can be cancelled too)."""
-    live = {RowStatus.ACTIVE, RowStatus.EXERCISE, RowStatus.TEST}
+    live = {RowStatus.ACTIVE, RowStatus.EXERCISE, RowStatus.TEST, RowStatus.RESTRICTED}
     return tuple(r.id for r in rows if r.status in live)
 
 
 def _quiet_status(warning: Warning) -> RowStatus | None:
-    if warning.status is Status.ACTUAL:
-        return None
-    return RowStatus.EXERCISE if warning.status is Status.EXERCISE else RowStatus.TEST
+    """The row status of a warning that is stored but never broadcast, or None."""
+    if warning.status is Status.EXERCISE:
+        return RowStatus.EXERCISE
+    if warning.status is not Status.ACTUAL:
+        return RowStatus.TEST
+    # CAP: Restricted and Private alerts are for named users or addresses, not for every leader.
+    return None if warning.scope is Scope.PUBLIC else RowStatus.RESTRICTED
+
+
+_QUIET_REASON = {
+    RowStatus.EXERCISE: Reason.EXERCISE, RowStatus.TEST: Reason.NOT_ACTUAL, RowStatus.RESTRICTED: Reason.NOT_PUBLIC,
+}
 
 
 def decide(warning: Warning, known: Known, now: datetime) -> Decision:
     """The lifecycle rules, in order; see the module docstring of subscribers.warnings for storage."""
     version = fingerprint(warning)
-    expired = warning.expires is not None and warning.expires <= now
+    # In force until its last info block expires.
+    until = warning.last_expires
+    expired = until is not None and until <= now
     thread = known.referenced + tuple(r for r in known.same_key if r.version != version)
     quiet = _quiet_status(warning)
 
@@ -194,7 +207,7 @@ def decide(warning: Warning, known: Known, now: datetime) -> Decision:
     else:
         status, reason = PollStatus.NEW, Reason.FIRST_SEEN
     if quiet is not None:
-        reason = Reason.EXERCISE if quiet is RowStatus.EXERCISE else Reason.NOT_ACTUAL
+        reason = _QUIET_REASON[quiet]
     return Decision(
         status=status, reason=reason, row_status=quiet or RowStatus.ACTIVE,
         close=closes, close_status=RowStatus.SUPERSEDED if closes else None, send=quiet is None,

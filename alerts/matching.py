@@ -20,13 +20,23 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
-from alerts.model import City, Circle, Severity, Warning
+from alerts.model import City, Circle, Geocode, Severity, Warning
 from alerts.places import provinces
 
-# Geocode schemes from other countries whose digit codes could look like Thai admin codes.
-_FOREIGN_SCHEMES = ("SAME", "FIPS", "UGC", "EMMA", "NUTS", "WARNCELL")
+# The geocode schemes floodbot reads (valueName, upper-cased, spaces dropped) and the codes each
+# may carry; sources in alerts/data/SOURCES.md. Any other scheme never names a Thai city, whatever
+# its digits: Taiwan_Geocode_103 = 63 is a Taiwanese township, not Tak province.
 _ISO = re.compile(r"TH-(\d{2})")
-_ADMIN = re.compile(r"\d{2}|\d{4}|\d{6}")
+_SCHEMES: dict[str, re.Pattern[str]] = {
+    # ISO 3166-2 subdivision codes, as TMD writes them (TH-90); BoM names the scheme by its URL.
+    "ISO3166-2": _ISO,
+    "HTTP://WWW.ISO.ORG/ISO/COUNTRY_CODES.HTML": _ISO,
+    # DOPA administrative codes (TIS 1099): province 2, amphoe 4, tambon 6 digits.
+    "TIS-1099": re.compile(r"(\d{2}|\d{4}|\d{6})"),
+    "TH-PROVINCE": re.compile(r"(\d{2})"),
+    "TH-AMPHOE": re.compile(r"(\d{4})"),
+    "TH-TAMBON": re.compile(r"(\d{6})"),
+}
 # A circle is drawn as a polygon around (not inside) the true circle, so nothing on its edge is missed.
 _CIRCLE_SEGMENTS = 64
 _KM_PER_DEGREE = 111.32
@@ -53,6 +63,8 @@ class CityMatch(BaseModel):
     city_id: str
     reason: MatchReason
     detail: str
+    # Which info block matched (0 = the first): the city gets the most severe block covering it.
+    block: int = 0
 
 
 class BoundaryError(ValueError):
@@ -81,14 +93,33 @@ class CityMatcher:
                 self._by_code.setdefault(code, []).append(i)
 
     def match(self, warning: Warning) -> list[CityMatch]:
-        """The cities this warning concerns, one match each with its most trusted reason, in city order."""
+        """The cities this warning concerns, one match each, in city order.
+
+        Each info block is matched on its own areas; a city covered by several blocks keeps the most
+        severe (the earlier on a tie), and within a block its most trusted reason.
+        """
+        best: dict[int, tuple[int, int, MatchReason, str]] = {}
+        for block in range(len(warning.blocks)):
+            view = warning.for_block(block)
+            rank = view.severity.rank
+            for i, (reason, detail) in self._match_block(view).items():
+                if i not in best or rank > best[i][0]:
+                    best[i] = (rank, block, reason, detail)
+        return [
+            CityMatch(city_id=self.cities[i].id, reason=best[i][2], detail=best[i][3], block=best[i][1])
+            for i in sorted(best)
+        ]
+
+    def _match_block(self, warning: Warning) -> dict[int, tuple[MatchReason, str]]:
+        """City index -> (most trusted reason, detail) for a warning of one info block."""
         best: dict[int, tuple[MatchReason, str]] = {}
 
         def found(index: int, reason: MatchReason, detail: str) -> None:
             if index not in best or _TRUST[reason] < _TRUST[best[index][0]]:
                 best[index] = (reason, detail)
 
-        has_geometry = False
+        # Geometry the parser had to drop still shows the sender meant structured areas, not text.
+        has_geometry = bool(warning.notes)
         for code, detail in _geocodes(warning):
             has_geometry = True
             for i in self._by_code.get(code, ()):
@@ -105,9 +136,7 @@ class CityMatcher:
         if not has_geometry:
             for i, detail in self._text_matches(warning):
                 found(i, MatchReason.TEXT, detail)
-        return [
-            CityMatch(city_id=self.cities[i].id, reason=best[i][0], detail=best[i][1]) for i in sorted(best)
-        ]
+        return best
 
     @cached_property
     def _name_index(self) -> tuple[dict[str, list[int]], re.Pattern[str] | None]:
@@ -129,19 +158,21 @@ class CityMatcher:
         return hits
 
 
+def thai_code(geocode: Geocode) -> str | None:
+    """The Thai province, amphoe or tambon code a geocode names, or None (another scheme or country)."""
+    pattern = _SCHEMES.get("".join(geocode.name.upper().split()))
+    found = pattern.fullmatch(geocode.value.strip().upper()) if pattern else None
+    return found.group(1) if found else None
+
+
 def _geocodes(warning: Warning) -> list[tuple[str, str]]:
-    """(code to look up, detail) for each geocode that could name a Thai place."""
+    """(code to look up, detail) for each geocode; codes of schemes floodbot does not read look up ''."""
     out = []
     for area in warning.areas:
         for geocode in area.geocodes:
-            value = geocode.value.strip()
-            if iso := _ISO.fullmatch(value.upper()):
-                out.append((iso.group(1), value.upper()))
-            elif _ADMIN.fullmatch(value) and not geocode.name.upper().startswith(_FOREIGN_SCHEMES):
-                out.append((value, value))
-            else:
-                # A geocode we cannot read still means the sender gave structured areas.
-                out.append(("", value))
+            code = thai_code(geocode)
+            # A geocode we cannot read still means the sender gave structured areas.
+            out.append((code or "", geocode.value.strip().upper() if code else geocode.value.strip()))
     return out
 
 

@@ -60,6 +60,14 @@ class Urgency(StrEnum):
     UNKNOWN = "Unknown"
 
 
+class Scope(StrEnum):
+    """CAP `<scope>`: only Public alerts are for broadcast."""
+
+    PUBLIC = "Public"
+    RESTRICTED = "Restricted"
+    PRIVATE = "Private"
+
+
 class Certainty(StrEnum):
     OBSERVED = "Observed"
     LIKELY = "Likely"
@@ -102,6 +110,42 @@ class Reference(_Frozen):
     sent: datetime | None = None
 
 
+class Info(_Frozen):
+    """One CAP `<info>` block: its own event, severity, times, areas and instruction."""
+
+    event: str
+    category: tuple[str, ...] = ()
+    urgency: Urgency = Urgency.UNKNOWN
+    severity: Severity = Severity.UNKNOWN
+    certainty: Certainty = Certainty.UNKNOWN
+    response_type: tuple[str, ...] = ()
+    effective: datetime | None = None
+    onset: datetime | None = None
+    expires: datetime | None = None
+    sender_name: str = ""
+    headline: str = ""
+    description: str = ""
+    instruction: str = ""
+    web: str = ""
+    areas: tuple[Area, ...] = ()
+    parameters: tuple[tuple[str, str], ...] = ()
+
+
+# Fields added after warnings were first stored: left out of fingerprints while at their default, so
+# an upgrade does not give every stored single-info warning a new version (and re-send it).
+_LATER_FIELDS = {"more_info": [], "scope": "Public", "notes": []}
+_INFO_FIELDS = tuple(Info.model_fields)
+
+
+def stable_dump(model: BaseModel, exclude: set[str]) -> dict:
+    """The JSON dump a fingerprint hashes: later fields are left out while at their default."""
+    payload = model.model_dump(mode="json", exclude=exclude)
+    for name, default in _LATER_FIELDS.items():
+        if name in payload and payload[name] == default:
+            del payload[name]
+    return payload
+
+
 class Warning(_Frozen):  # noqa: A001 - the design names it so; it lives in its own namespace
     """One message from one feed: a CAP alert, a TMD news item or a ThaiWater station row."""
 
@@ -130,6 +174,12 @@ class Warning(_Frozen):  # noqa: A001 - the design names it so; it lives in its 
     areas: tuple[Area, ...] = ()
     # CAP <parameter> pairs; ThaiWater rows carry river, station and percent of bank here.
     parameters: tuple[tuple[str, str], ...] = ()
+    # The fields above hold the first <info> block in the chosen language; further blocks in that
+    # language (each with its own event, severity and areas) are kept here, in document order.
+    more_info: tuple[Info, ...] = ()
+    scope: Scope = Scope.PUBLIC
+    # What the parser had to drop (an empty or unreadable polygon or circle), one line each.
+    notes: tuple[str, ...] = ()
 
     @field_validator("sent", "effective", "onset", "expires")
     @classmethod
@@ -146,7 +196,7 @@ class Warning(_Frozen):  # noqa: A001 - the design names it so; it lives in its 
     @property
     def version(self) -> str:
         """A short hash of the content, so a re-fetch that changed nothing is recognised."""
-        payload = self.model_dump(mode="json", exclude={"feed"})
+        payload = stable_dump(self, exclude={"feed"})
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode())
         return digest.hexdigest()[:16]
 
@@ -154,6 +204,25 @@ class Warning(_Frozen):  # noqa: A001 - the design names it so; it lives in its 
     def is_all_clear(self) -> bool:
         """CAP says a threat is over by responseType AllClear or urgency Past."""
         return "AllClear" in self.response_type or self.urgency is Urgency.PAST
+
+    @property
+    def blocks(self) -> tuple[Info, ...]:
+        """Every info block: the first (held in the warning's own fields) and `more_info`."""
+        first = Info(**{name: getattr(self, name) for name in _INFO_FIELDS})
+        return (first, *self.more_info)
+
+    def for_block(self, index: int) -> Warning:
+        """The warning as one info block alone (what a city covered by that block is told)."""
+        if index == 0 and not self.more_info:
+            return self
+        info = self.blocks[index]
+        return self.model_copy(update={**{n: getattr(info, n) for n in _INFO_FIELDS}, "more_info": ()})
+
+    @property
+    def last_expires(self) -> datetime | None:
+        """When the last block expires (None when any block has no expiry): the warning is in force until then."""
+        ends = [b.expires for b in self.blocks]
+        return None if any(e is None for e in ends) else max(ends)  # type: ignore[type-var]
 
     def parameter(self, name: str) -> str | None:
         """The value of a CAP parameter, or None."""

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from alerts.hazards import classify_event
 from alerts.model import Status, Warning
 from alerts.thaitext import escape_truncated, truncate_html, visible_length
 
@@ -69,26 +70,23 @@ def severity_label(severity: str) -> str:
     return f"{entry['symbol']} {entry['word']}"
 
 
-def event_label(event: str) -> str:
-    """A feed event in Thai (`Heavy Rain` → `ฝนตกหนัก`); an unknown event keeps the feed's own text."""
-    entry = _event_entry(event)
-    return entry["th"] if entry else event
+def event_label(event: str, language: str = "th-TH") -> str:
+    """A feed event in Thai (`Heavy Rain` → `ฝนตกหนัก`); an unknown one as the neutral label and the feed's text."""
+    found = classify_event(event, language)
+    if found.known or not event.strip():
+        return found.label_th
+    return f"{found.label_th}: {event.strip()}"
 
 
-def event_key(event: str) -> str | None:
-    """The template key of a feed event (`heavy_rain`, `flood`...), or None when unknown."""
-    entry = _event_entry(event)
-    return entry["key"] if entry else None
+def event_key(event: str, language: str = "th-TH") -> str | None:
+    """The vocabulary class of a feed event (`heavy_rain`, `flood`...), or None when unknown."""
+    found = classify_event(event, language)
+    return found.key if found.known else None
 
 
-def _event_entry(event: str) -> dict[str, Any] | None:
-    folded = event.casefold()
-    return next((e for e in _templates()["event"] if any(m.casefold() in folded for m in e["match"])), None)
-
-
-def advice_for(event: str, livelihood: str) -> str | None:
+def advice_for(event: str, livelihood: str, language: str = "th-TH") -> str | None:
     """The advice line for a feed event and a livelihood (`fishing`, `farming`...), or None."""
-    key = event_key(event)
+    key = event_key(event, language)
     return _advice().get((key, livelihood)) if key else None
 
 
@@ -119,7 +117,7 @@ def render_alert(
     else:
         event_line = layout["event_only"].format(event=event)
     cities = escape_truncated(", ".join(city_names), _CITIES_MAX) if city_names else ""
-    advice = advice_for(warning.event, livelihood) if style["advice"] else None
+    advice = advice_for(warning.event, livelihood, warning.language) if style["advice"] else None
 
     top = [t["drill"]["top"] if drill else "", style["first_line"], event_line]
     top += [
@@ -153,14 +151,14 @@ def _join(lines: list[str]) -> str:
 
 
 def _is_water_level(warning: Warning) -> bool:
-    return warning.parameter("bank_percent") is not None or event_key(warning.event) == "water_level"
+    return warning.parameter("bank_percent") is not None or event_key(warning.event, warning.language) == "water_level"
 
 
 def _event_text(warning: Warning, water: bool) -> str:
     """The event in Thai; a water-level row as `ระดับน้ำ <river> <percent>% ของตลิ่ง`."""
     if water:
         return _water_line(warning)
-    return escape_truncated(event_label(warning.event), _EVENT_MAX)
+    return escape_truncated(event_label(warning.event, warning.language), _EVENT_MAX)
 
 
 def _water_line(warning: Warning) -> str:

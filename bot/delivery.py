@@ -105,7 +105,8 @@ def plan(db: Database, row: OutboxRow, now: datetime) -> Plan:
     earlier = [w for w in thread if w != row.ref_id] if row.kind != Kind.REMINDER else thread
     previous = row.reply_to_message_id or outbox.last_message_id(db, row.chat_id, earlier)
     all_clear = row.kind == Kind.UPDATE and state.status == "ended"
-    if row.kind == Kind.CANCEL or all_clear:
+    # A cancel, an all-clear and "no longer your area" reply to the earlier message and remove its button.
+    if row.kind in (Kind.CANCEL, Kind.AREA_REMOVED) or all_clear:
         if previous is None:
             return Plan(skip="leader never got the warning")
         return Plan(reply_to=previous, clear=outbox.button_message_ids(db, row.chat_id, thread))

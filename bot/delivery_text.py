@@ -33,6 +33,11 @@ def reminder(event: str | None, severity: str | None) -> str:
     return f"⏰ <b>เตือนซ้ำ</b>: {_what(event, severity)}\nกรุณากดปุ่ม «{ACK_BUTTON}» ใต้ข้อความเตือนเมื่ออ่านแล้ว"
 
 
+def area_removed(event: str | None, severity: str | None, city_name: str) -> str:
+    """To a leader whose city an update no longer covers, as a reply to the earlier alert."""
+    return f"🔄 <b>ปรับปรุงประกาศ</b>: {_what(event, severity)}\nประกาศฉบับนี้ไม่ครอบคลุมพื้นที่ {escape(city_name)} แล้ว"
+
+
 def escalation(event: str | None, severity: str | None, city_name: str, names: list[str], total: int,
                sent_at: datetime, tz: ZoneInfo) -> str:
     """To the admin chat: who in one city has not acknowledged an urgent warning."""

@@ -16,6 +16,7 @@ from alerts.fetch import make_session
 from alerts.matching import passes_floor
 from alerts.model import City
 from alerts.render import MessageKind
+from bot import delivery_text
 from bot.messages import message_kind, render_for
 from bot.poller import FetchOutcome, PollItem, PollReport, fetch_feeds, fetch_state, process
 from bot.settings import Settings
@@ -46,7 +47,7 @@ def recipients(
         # Floors gate new alarms; a follow-up goes to everyone in the area, and the worker skips a
         # cancel to a leader who never got the warning.
         if kind in (MessageKind.NEW, MessageKind.UPDATE, MessageKind.DRILL) and not passes_floor(
-            item.warning, by_id[leader.city_id], leader.minor_opt_in
+            item.warning_for(leader.city_id), by_id[leader.city_id], leader.minor_opt_in
         ):
             continue
         chosen[leader.chat_id] = leader
@@ -69,16 +70,35 @@ def items_for(db: Database, settings: Settings, item: PollItem, cities: Sequence
     covered = [by_id[c] for c in item.cities if c in by_id]
     out_kind = _OUTBOX_KIND[kind]
     priority = outbox.priority_for(out_kind, str(item.warning.severity))
-    texts: dict[str, str] = {}  # rendered once per livelihood
+    texts: dict[tuple[str, int], str] = {}  # rendered once per livelihood and info block
     rows = []
     for leader in recipients(db, kind, item, covered, thread):
-        livelihood = str(leader.livelihood)
-        if livelihood not in texts:
-            texts[livelihood] = render_for(item.warning, kind, covered, livelihood, settings.tz)
+        if kind is MessageKind.UPDATE and leader.city_id not in item.cities:
+            rows.append(_area_removed(item, leader, by_id))
+            continue
+        livelihood, block = str(leader.livelihood), item.block_for(leader.city_id)
+        if (livelihood, block) not in texts:
+            # Each city is told the most severe info block covering it (one block: the warning itself).
+            block_cities = [c for c in covered if item.block_for(c.id) == block]
+            view = item.warning.for_block(block)
+            texts[livelihood, block] = render_for(view, kind, block_cities or covered, livelihood, settings.tz)
         rows.append(
-            OutboxItem(kind=out_kind, ref_id=item.warning_id, chat_id=leader.chat_id, text=texts[livelihood], priority=priority)
+            OutboxItem(
+                kind=out_kind, ref_id=item.warning_id, chat_id=leader.chat_id, text=texts[livelihood, block],
+                priority=priority,
+            )
         )
     return rows
+
+
+def _area_removed(item: PollItem, leader: Leader, cities: dict[str, City]) -> OutboxItem:
+    """The short reply to a leader whose city an update no longer covers (their reminders stop with it)."""
+    city = cities.get(leader.city_id)
+    text = delivery_text.area_removed(item.warning.event, str(item.warning.severity), city.name_th if city else leader.city_id)
+    return OutboxItem(
+        kind=Kind.AREA_REMOVED, ref_id=item.warning_id, chat_id=leader.chat_id, text=text,
+        priority=outbox.priority_for(Kind.AREA_REMOVED),
+    )
 
 
 def dispatch(db: Database, settings: Settings, report: PollReport, now: datetime) -> int:

@@ -17,12 +17,12 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field
 from sqlite_utils import Database
 
-from alerts.cap import IndexItem, is_cap_alert, parse_cap, parse_cap_index
+from alerts.cap import IndexItem, is_cap_alert, parse_cap, read_cap_index
 from alerts.errors import FetchError, ParseError
 from alerts.fetch import FetchResult, fetch, make_session
-from alerts.matching import CityMatch, CityMatcher
+from alerts.matching import CityMatch, CityMatcher, passes_floor
 from alerts.lifecycle import Decision, Known, KnownVersion, PollStatus, Reason, RowStatus, decide, fingerprint
-from alerts.model import City, MsgType, Warning
+from alerts.model import City, MsgType, Urgency, Warning
 from alerts.thaiwater import parse_thaiwater
 from alerts.tmd_news import parse_tmd_news
 from bot.messages import matched_cities, preview_text
@@ -87,12 +87,30 @@ class PollItem(BaseModel):
     text: str = ""
     # True when leaders should get this version (a Cancel/all-clear/Update as a reply).
     send: bool = False
+    # Why leaders get nothing from this version (None when they do): every warning read is shown.
+    not_sent: str | None = None
     # The zone `to_json` writes times in (the configured timezone).
     tz: Any = Field(default=BANGKOK, exclude=True)
 
+    def block_for(self, city_id: str) -> int:
+        """The info block that reached this city (0 when the city was not matched)."""
+        return next((m.block for m in self.matches if m.city_id == city_id), 0)
+
+    def warning_for(self, city_id: str) -> Warning:
+        """The warning as that city's leaders get it: the most severe info block covering the city."""
+        return self.warning.for_block(self.block_for(city_id))
+
+    @property
+    def shown_block(self) -> int:
+        """The block `event`, `severity` and `text` show: the most severe one that reached a city."""
+        if not self.matches:
+            return 0
+        blocks = self.warning.blocks
+        return min((m.block for m in self.matches), key=lambda b: (-blocks[b].severity.rank, b))
+
     def to_json(self) -> dict:
         """The DESIGN.md `poll --json` object (times ISO 8601 in the configured zone)."""
-        w = self.warning
+        w = self.warning.for_block(self.shown_block)
 
         def when(moment: datetime | None) -> str | None:
             return moment.astimezone(self.tz).isoformat() if moment else None
@@ -106,6 +124,7 @@ class PollItem(BaseModel):
             "msg_type": str(w.msg_type),
             "cap_status": str(w.status),
             "event": w.event,
+            "language": w.language,
             "severity": str(w.severity),
             "urgency": str(w.urgency),
             "certainty": str(w.certainty),
@@ -114,7 +133,18 @@ class PollItem(BaseModel):
             "headline": w.headline,
             "cities": self.cities,
             "matched_by": {m.city_id: f"{m.reason}: {m.detail}" for m in self.matches},
+            # Which <info> block reached each city (0 = the first), and every block in the chosen language.
+            "info_block": {m.city_id: m.block for m in self.matches},
+            "blocks": [
+                {"event": b.event, "severity": str(b.severity), "urgency": str(b.urgency), "expires": when(b.expires),
+                 "cities": [m.city_id for m in self.matches if m.block == i]}
+                for i, b in enumerate(self.warning.blocks)
+            ],
+            "scope": str(self.warning.scope),
+            # Geometry the parser dropped (an empty or unreadable polygon or circle).
+            "notes": list(self.warning.notes),
             "send": self.send,
+            "not_sent": self.not_sent,
             "warning_id": self.warning_id,
             "text": self.text,
         }
@@ -127,6 +157,7 @@ class PollItem(BaseModel):
         return (
             f"{data['status']:<9} {self.feed} {self.warning.sender}/{data['id']} {data['event']} {data['severity']}"
             f" sent {data['sent']} expires {data['expires'] or '-'} cities {cities}"
+            + (f" · not sent: {self.not_sent}" if self.not_sent else "")
         )
 
 
@@ -192,14 +223,21 @@ def _fetch_feed(
     if feed.kind != "cap" or is_cap_alert(result.body):
         outcome.documents.append(Document(url=feed.url, body=result.body))
         return
-    items = parse_cap_index(result.body)
-    for item in _unseen(items, seen)[:MAX_INDEX_ITEMS]:
+    index = read_cap_index(result.body)
+    # One broken entry is skipped with its reason in the feed's health; the others are read.
+    outcome.errors += index.skipped
+    for item in _unseen(index.items, seen)[:MAX_INDEX_ITEMS]:
+        updated = item.updated.isoformat() if item.updated else ""
+        if item.embedded:
+            # CAP carried inside the entry (Canada's NAAD Atom): parsed in place, nothing to fetch.
+            url = f"{feed.url}#{item.guid}"
+            outcome.documents.append(Document(url=url, body=item.embedded, guid=item.guid, updated=updated))
+            continue
         try:
             doc = _get(settings, session, item.link)
         except FetchError as exc:
             outcome.errors.append(f"item {item.link}: {exc}")
             continue
-        updated = item.updated.isoformat() if item.updated else ""
         outcome.documents.append(Document(url=item.link, body=doc.body, guid=item.guid, updated=updated))
 
 
@@ -279,7 +317,8 @@ def _apply(
                 store.NewVersion(
                     feed=warning.feed, sender=warning.sender, identifier=warning.identifier, version=version,
                     msg_type=str(warning.msg_type), cap_status=str(warning.status), status=str(decision.row_status),
-                    event=warning.event, severity=str(warning.severity), sent=warning.sent, expires=warning.expires,
+                    event=warning.event, severity=str(warning.severity), sent=warning.sent,
+                    expires=warning.last_expires,
                     references=[(r.sender, r.identifier) for r in warning.references],
                     cities=cities, parsed=parsed, raw=raw,
                 ),
@@ -331,10 +370,13 @@ def _process(
         parsed.sort(key=lambda pair: (pair[0].sent, _MSG_ORDER.get(pair[0].msg_type, 3)))
         for warning, raw in parsed:
             item = _decide_one(settings, db, warning, raw, matcher, cities, now)
-            if item is not None:
-                if dry_run:
-                    item.warning_id = None
-                report.items.append(item)
+            if item.reason is Reason.NOTHING_TO_END and outcome.kind == "thaiwater-waterlevel":
+                # A station below its watch level is a reading, not a warning: ThaiWater lists hundreds.
+                # Every other warning read is shown, sent or not, with the reason.
+                continue
+            if dry_run:
+                item.warning_id = None
+            report.items.append(item)
         report.failures += [FeedFailure(feed=outcome.feed, error=e) for e in errors]
         _record_health(settings, db, outcome, errors, now)
     store.expire_due(db, now)
@@ -349,20 +391,47 @@ def _decide_one(
     matcher: CityMatcher,
     cities: list[City],
     now: datetime,
-) -> PollItem | None:
+) -> PollItem:
     known = _known(db, warning)
     decision = decide(warning, known, now)
-    if decision.reason is Reason.NOTHING_TO_END:
-        return None  # a quiet station or an all-clear for nothing we know: not a warning
     matches = matcher.match(warning)
     covered = matched_cities(matches, cities)
     warning_id = _apply(db, warning, decision, known, [c.id for c in covered], raw, now)
-    return PollItem(
+    item = PollItem(
         feed=warning.feed, warning=warning, status=decision.status, reason=decision.reason,
-        warning_id=warning_id, cities=[c.id for c in covered], matches=matches,
-        text=preview_text(warning, decision.status, covered, settings.tz), send=decision.send,
-        tz=settings.tz,
+        warning_id=warning_id, cities=[c.id for c in covered], matches=matches, send=decision.send, tz=settings.tz,
     )
+    item.not_sent = not_sent_reason(warning, decision, [(item.warning_for(c.id), c) for c in covered])
+    shown = item.shown_block
+    item.text = preview_text(
+        warning.for_block(shown), decision.status, [c for c in covered if item.block_for(c.id) == shown], settings.tz
+    )
+    return item
+
+
+def not_sent_reason(warning: Warning, decision: Decision, covered: list[tuple[Warning, City]]) -> str | None:
+    """Why leaders get nothing from this version, in words for `poll` output; None when they get it.
+
+    `covered` pairs each covered city with the info block it gets.
+    """
+    if decision.reason is Reason.NOTHING_TO_END:
+        if warning.urgency is Urgency.PAST and "AllClear" not in warning.response_type:
+            # CAP: urgency Past means the threat is over; GDACS also marks live events so.
+            return (
+                "urgency Past is read as an all-clear (CAP: responsive action no longer required)"
+                " and nothing of this warning is in force to end"
+            )
+        return str(Reason.NOTHING_TO_END)
+    if not decision.send:
+        if decision.status is PollStatus.CANCELLED:
+            return "cancel of a warning not in force: nothing to withdraw"
+        return str(decision.reason)
+    if not covered:
+        return "no city covered"
+    if decision.status in (PollStatus.NEW, PollStatus.UPDATED) and not warning.is_all_clear:
+        if all(not passes_floor(view, city, minor_opt_in=False) for view, city in covered):
+            return "below the severity floor of every covered city (only leaders who chose Minor get it)"
+    return None
 
 
 def _record_health(settings: Settings, db: Database, outcome: FetchOutcome, errors: list[str], now: datetime) -> None:

@@ -23,6 +23,8 @@ class Kind(StrEnum):
     NOTICE = "notice"
     REMINDER = "reminder"
     DRILL = "drill"
+    # An update no longer covers the leader's city: a short reply, no button, no reminder.
+    AREA_REMOVED = "area_removed"
 
 
 class OutboxStatus(StrEnum):
@@ -43,7 +45,7 @@ class Priority(IntEnum):
 
 
 # Kinds whose ref_id is a warnings.id (a notice's is a notices.id).
-WARNING_KINDS = (Kind.ALERT, Kind.UPDATE, Kind.CANCEL, Kind.REMINDER, Kind.DRILL)
+WARNING_KINDS = (Kind.ALERT, Kind.UPDATE, Kind.CANCEL, Kind.REMINDER, Kind.DRILL, Kind.AREA_REMOVED)
 # Kinds whose message carries the รับทราบ button (and so may need it removed later).
 BUTTON_KINDS = (Kind.ALERT, Kind.UPDATE, Kind.DRILL, Kind.REMINDER)
 

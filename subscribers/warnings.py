@@ -6,7 +6,8 @@
 - 'cancelled': withdrawn by a Cancel; the Cancel row itself is 'cancelled' too;
 - 'ended': ended by an all-clear; the all-clear row itself is 'ended' too;
 - 'expired': past its expiry (never sent);
-- 'exercise' (a drill) and 'test' (Test/System/Draft): kept, never sent to leaders as real alerts.
+- 'exercise' (a drill) and 'test' (Test/System/Draft): kept, never sent to leaders as real alerts;
+- 'restricted' (CAP scope Restricted or Private): kept, never broadcast.
 Whether a Cancel or all-clear row is sent (as a reply) is the poller's decision, not a status.
 `warnings.cities` is a JSON list of city ids; `version` is the lifecycle fingerprint.
 """
@@ -21,7 +22,7 @@ from sqlite_utils import Database
 
 from subscribers.timeutil import from_db, to_db
 
-LIVE = ("active", "exercise", "test")
+LIVE = ("active", "exercise", "test", "restricted")
 
 
 class _Version(BaseModel):

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alerts.cap import parse_cap, parse_cap_date, parse_cap_index, parse_polygon
+from alerts.cap import parse_cap, parse_cap_date, parse_cap_index, parse_polygon, read_cap_index
 from alerts.errors import ParseError
-from alerts.model import MsgType, Severity, Status
+from alerts.lifecycle import fingerprint
+from alerts.model import MsgType, Scope, Severity, Status
 
 BKK = timezone(timedelta(hours=7))
 TMD = "tmd_cap_heavy_rain_TMD25680225051318_2.xml"
@@ -177,3 +178,113 @@ def test_structured_fuzz_gives_warning_or_parse_error(parts):
         parse_cap(doc, "f")
     except ParseError:
         pass
+
+
+def cap_doc(infos: str, *, scope: str = "Public") -> bytes:
+    """A minimal CAP 1.2 alert around the given <info> blocks."""
+    return f"""<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>x</identifier><sender>s</sender>
+    <sent>2025-01-01T00:00:00+07:00</sent><status>Actual</status><msgType>Alert</msgType><scope>{scope}</scope>
+    {infos}</alert>""".encode()
+
+
+SONGKHLA_BOX = "7.1,100.5 7.1,100.7 7.3,100.7 7.3,100.5 7.1,100.5"
+
+
+# Broken geometry is dropped per polygon or circle with a note; the rest of the alert survives.
+@pytest.mark.parametrize(
+    ("geometry", "note"),
+    [
+        ("<polygon/>", "polygon 1 dropped"),  # IMS Israel: an empty element
+        ("<polygon></polygon>", "polygon 1 dropped"),  # NWS: empty text
+        ("<polygon>8.72977),-68.13409 8.7,-68.1 8.8,-68.2</polygon>", "bad polygon point"),  # GDACS
+        ("<polygon>7.1,100.5 7.1,100.5 7.2,100.6 7.1,100.5</polygon>", "fewer than 3 distinct"),  # degenerate
+        ("<circle>7.1,100.5</circle>", "circle 1 dropped"),  # no radius
+        ("<circle>7.1,100.5 -3</circle>", "circle 1 dropped"),  # negative radius
+    ],
+)
+def test_bad_geometry_is_dropped_with_a_note(geometry, note):
+    w = parse_cap(cap_doc(f"""<info><event>Flood</event>
+        <area><areaDesc>bad</areaDesc>{geometry}<geocode><valueName>ISO3166-2</valueName><value>TH-90</value></geocode></area>
+        <area><areaDesc>good</areaDesc><polygon>{SONGKHLA_BOX}</polygon></area></info>"""), "f")
+    assert len(w.notes) == 1 and note in w.notes[0] and "(bad)" in w.notes[0]
+    assert w.areas[0].polygons == () and w.areas[0].circles == ()
+    assert w.areas[0].geocodes[0].value == "TH-90"  # the bad area keeps its geocode
+    assert len(w.areas[1].polygons) == 1
+
+
+@pytest.mark.parametrize(
+    "ring",
+    [
+        "7.1,100.5 7.1,100.7 7.3,100.6 7.1,100.5",  # a closed triangle (4 points, first = last)
+        "7.1,100.5 7.1,100.7 7.3,100.6",  # written unclosed: still a shape, not dropped
+    ],
+)
+def test_triangles_are_polygons(ring):
+    assert len(set(parse_polygon(ring))) == 3
+
+
+def test_every_info_block_in_the_chosen_language_is_kept():
+    # CWA writes a 豪雨/Severe block and a 大雨/Moderate block with different townships.
+    w = parse_cap(cap_doc("""
+        <info><language>en-US</language><event>Heavy Rain</event><severity>Severe</severity>
+          <expires>2025-01-01T12:00:00+07:00</expires><area><areaDesc>A</areaDesc></area></info>
+        <info><language>zh-TW</language><event>豪雨</event></info>
+        <info><language>en-US</language><event>Rain</event><severity>Moderate</severity>
+          <expires>2025-01-02T12:00:00+07:00</expires><area><areaDesc>B</areaDesc></area></info>"""), "f")
+    assert [b.event for b in w.blocks] == ["Heavy Rain", "Rain"]
+    assert [b.areas[0].desc for b in w.blocks] == ["A", "B"]
+    second = w.for_block(1)
+    assert (second.event, second.severity, second.more_info) == ("Rain", Severity.MODERATE, ())
+    # In force until the last block expires.
+    assert w.last_expires == datetime(2025, 1, 2, 12, 0, tzinfo=BKK)
+
+
+@pytest.mark.parametrize(("scope", "expected"), [("Public", Scope.PUBLIC), ("Private", Scope.PRIVATE),
+                                                 ("Restricted", Scope.RESTRICTED)])
+def test_scope_is_read(scope, expected):
+    assert parse_cap(cap_doc("<info><event>Flood</event></info>", scope=scope), "f").scope is expected
+
+
+# The stored version fingerprint of single-info alerts is pinned: a change in its format would give
+# every warning in force a new version after an upgrade, and every leader would get it again.
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (TMD, "1a6363c5482947cc"),
+        ("tmd_cap_update_constructed.xml", "1aad9905518470ac"),
+        ("cap_example_macao_smg_update_multilang.xml", "e58864efc1f555ce"),  # one block per language
+    ],
+)
+def test_version_fingerprint_format_is_pinned(fixture_path, name, expected):
+    assert fingerprint(parse_cap(load(fixture_path, name), "tmd-cap")) == expected
+
+
+ALERT_IN_CONTENT = """<content type="text/xml"><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>inside</identifier><sender>ec</sender><sent>2013-01-24T21:26:00-00:00</sent><status>Actual</status>
+  <msgType>Alert</msgType><scope>Public</scope><info><event>rainfall</event></info></alert></content>"""
+
+
+def test_atom_entries_fail_alone():
+    feed = f"""<feed xmlns="http://www.w3.org/2005/Atom">
+      <entry><id>a</id><title>no link, CAP inside</title><updated>2013-08-19T11:56:00-00:00</updated>{ALERT_IN_CONTENT}</entry>
+      <entry><id>b</id><title>nothing to read</title></entry>
+      <entry><id>c</id><link href="http://example.org/c.xml"/><updated>yesterday</updated></entry>
+      <entry><id>d</id><link href="http://example.org/d.xml"/><alert><identifier>stub</identifier></alert></entry>
+    </feed>""".encode()
+    index = read_cap_index(feed)
+    assert [i.guid for i in index.items] == ["a", "c", "d"]
+    # Canada's NAAD feed: the CAP in <content> is parsed in place.
+    assert parse_cap(index.items[0].embedded, "naad").identifier == "inside"
+    # A bad date loses only the date (the item is still fetched); a link wins over NWS's stub <alert>.
+    assert index.items[1].updated is None and index.items[1].link == "http://example.org/c.xml"
+    assert index.items[2].embedded == b""
+    assert index.skipped == ["Atom entry 2 (nothing to read) skipped: no <link href> and no CAP alert inside"]
+
+
+def test_rss_item_without_link_is_skipped_alone():
+    feed = b"""<rss version="2.0"><channel>
+      <item><title>lost</title><pubDate>Mon, 01 Jan 2026 05:00:00 +0000</pubDate></item>
+      <item><link>http://example.org/2.xml</link><pubDate>not a date</pubDate></item></channel></rss>"""
+    index = read_cap_index(feed)
+    assert [(i.link, i.updated) for i in index.items] == [("http://example.org/2.xml", None)]
+    assert index.skipped == ["RSS item 1 (lost) skipped: no <link> and no CAP alert inside"]

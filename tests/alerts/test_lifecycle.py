@@ -9,7 +9,7 @@ import pytest
 from alerts.lifecycle import (
     Decision, Known, KnownVersion, PollStatus, Reason, RowStatus, decide, fingerprint,
 )
-from alerts.model import MsgType, Reference, Severity, Status, Urgency, Warning
+from alerts.model import Info, MsgType, Reference, Scope, Severity, Status, Urgency, Warning
 
 NOW = datetime(2025, 2, 25, 11, 30, tzinfo=UTC)
 LATER = NOW + timedelta(hours=6)
@@ -77,6 +77,22 @@ CASES = [
     # The Cancel was stored before the Alert arrived: the Alert is stored cancelled, never sent.
     ("cancel came first", ALERT, Known(successors=(row(RowStatus.CANCELLED, id=9, msg_type=MsgType.CANCEL),)),
      PollStatus.CANCELLED, Reason.CANCELLED_BEFORE_SEEN, RowStatus.CANCELLED, (), False),
+    # A Cancel of a row still marked active but already past its expiry (the expiry sweep has not run):
+    # the row is closed as cancelled, but nobody is alarmed about a warning that had already lapsed.
+    ("cancel of lapsed active", w(identifier="A3", msg_type=MsgType.CANCEL, references=REF),
+     Known(referenced=(row(RowStatus.ACTIVE, expires=EARLIER),)), PollStatus.CANCELLED, Reason.CANCEL,
+     RowStatus.CANCELLED, (1,), False),
+    # No expiry at all: in force until updated or cancelled, never reported expired.
+    ("no expiry", w(expires=None), Known(), PollStatus.NEW, Reason.FIRST_SEEN, RowStatus.ACTIVE, (), True),
+    ("no expiry refetch", w(expires=None), Known(same_key=(row(RowStatus.ACTIVE, version=fingerprint(w(expires=None))),)),
+     PollStatus.UNCHANGED, Reason.SEEN, None, (), False),
+    # Scope Private or Restricted: stored, shown, never broadcast to every leader.
+    ("private", w(scope=Scope.PRIVATE), Known(), PollStatus.NEW, Reason.NOT_PUBLIC, RowStatus.RESTRICTED, (), False),
+    # A first block that has expired does not end a warning whose later block is still in force.
+    ("later block in force", w(expires=EARLIER, more_info=(Info(event="Rain", expires=LATER),)), Known(),
+     PollStatus.NEW, Reason.FIRST_SEEN, RowStatus.ACTIVE, (), True),
+    ("every block expired", w(expires=EARLIER, more_info=(Info(event="Rain", expires=EARLIER),)), Known(),
+     PollStatus.EXPIRED, Reason.EXPIRED, RowStatus.EXPIRED, (), False),
     # An Update was stored first: the old Alert is stored superseded, never sent.
     ("update came first", ALERT, Known(successors=(row(RowStatus.ACTIVE, id=9, msg_type=MsgType.UPDATE),)),
      PollStatus.UNCHANGED, Reason.REPLACED_BEFORE_SEEN, RowStatus.SUPERSEDED, (), False),

@@ -54,6 +54,17 @@ def test_real_tmd_polygons_alone_give_the_same_cities(matcher):
         ([("TIS-1099", "901008")], []),  # a neighbouring tambon is not the city
         ([("SAME", "900101")], []),  # a US SAME code that happens to look Thai
         ([("ISO3166-2", "TH-92")], []),
+        ([("TH-TAMBON", "901007")], ["padang-besar"]),  # ThaiWater's DOPA codes
+        ([("TH-AMPHOE", "9011")], ["phatong", "khuan-lang"]),
+        ([("TH-TAMBON", "90")], []),  # a scheme's codes have one length: 90 is no tambon
+        ([("iso 3166-2", "TH-93")], ["tanot-duan"]),  # the scheme name however spaced or cased
+        ([("http://www.iso.org/iso/country_codes.html", "TH-91")], ["la-ngu"]),  # BoM's name for ISO 3166
+        ([("Taiwan_Geocode_103", "90")], []),  # CWA township codes: never a Thai province
+        ([("Taiwan_Geocode_100", "6300000")], []),
+        ([("profile:CAP-CP:Location:0.3", "9011")], []),  # a Canadian CLC code that looks like Hat Yai
+        ([("STATE", "93")], []),  # any scheme floodbot does not know, whatever its digits
+        ([("DICO", "TH-90")], []),  # an ISO-looking value under an unknown scheme
+        ([("ISO3166-2", "AU-NSW")], []),
     ],
 )
 def test_geocode_route(matcher, geocodes, expected):
@@ -232,3 +243,30 @@ def test_default_floor_is_moderate():
 
 def test_warning_type_is_the_model():
     assert isinstance(load_cap("tmd_cap_heavy_rain_TMD25680225051318_2.xml"), Warning)
+
+
+def test_each_city_gets_the_most_severe_block_covering_it(matcher):
+    # Block 0 (Moderate) covers Songkhla and Phatthalung, block 1 (Severe) only Phatthalung.
+    moderate = make_warning(
+        event="Rain", severity=Severity.MODERATE, areas=(area(geocodes=[("ISO3166-2", "TH-90"), ("ISO3166-2", "TH-93")]),)
+    )
+    severe = moderate.blocks[0].model_copy(
+        update={"event": "Heavy Rain", "severity": Severity.SEVERE, "areas": (area(geocodes=[("ISO3166-2", "TH-93")]),)}
+    )
+    warning = moderate.model_copy(update={"more_info": (severe,)})
+    blocks = {m.city_id: m.block for m in matcher.match(warning)}
+    assert blocks == {**dict.fromkeys(SONGKHLA, 0), "tanot-duan": 1}
+    assert warning.for_block(blocks["tanot-duan"]).event == "Heavy Rain"
+
+
+def test_a_later_block_alone_still_reaches_its_cities(matcher):
+    first = make_warning(areas=(area(geocodes=[("Taiwan_Geocode_103", "6300000")]),))
+    second = first.blocks[0].model_copy(update={"areas": (area(polygons=[box(6.933, 99.777)]),)})
+    warning = first.model_copy(update={"more_info": (second,)})
+    assert [(m.city_id, m.block) for m in matcher.match(warning)] == [("la-ngu", 1)]
+
+
+def test_dropped_geometry_does_not_fall_back_to_place_names(matcher):
+    # The polygon was unreadable, but the sender meant an area, not the whole text's provinces.
+    warning = make_warning(headline="ฝนตกหนัก จังหวัดสงขลา", areas=(area(desc="สงขลา"),), notes=("polygon 1 dropped",))
+    assert matcher.match(warning) == []

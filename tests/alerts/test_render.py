@@ -59,13 +59,21 @@ def test_golden_per_kind(golden, name, fixture, kind, livelihood):
 
 
 def test_golden_real_macao_update_with_all_clear(golden):
-    # Real SMG Macao Update (three languages, AllClear): the parser picks English; the event is
-    # unknown to the templates, so the feed's own text is kept. No Thai city, so no area line.
+    # Real SMG Macao Update (three languages, AllClear): the parser picks English; the vocabulary
+    # knows a strong monsoon signal as strong wind. No Thai city, so no area line.
     warning = load_cap("cap_example_macao_smg_update_multilang.xml", feed="smg-macao")
     assert warning.is_all_clear
     text = render(warning, kind=MessageKind.ALL_CLEAR, cities=[])
-    assert "STRONG MONSOON SIGNAL" in text
+    assert "<b>ลมแรง</b>" in text
     golden("macao_update_all_clear", text)
+
+
+def test_unknown_event_gets_the_neutral_label_and_the_agency_words(golden):
+    # An event the vocabulary does not know is never named as another hazard, and gets no advice.
+    warning = load_cap("cap_example_macao_smg_update_multilang.xml", feed="smg-macao")
+    warning = warning.model_copy(update={"event": "Volcanic ash", "urgency": "Immediate", "response_type": ()})
+    text = render(warning, livelihood="fishing")
+    assert "<b>ประกาศเตือนภัย: Volcanic ash</b>" in text and "👉" not in text
 
 
 def test_golden_water_level(golden):
@@ -174,9 +182,9 @@ def _advice_rows() -> list[dict[str, str]]:
 
 
 def _event_for(key: str) -> str:
-    """A feed event text that the templates map to this key."""
-    events = tomllib.loads((DATA / "templates.toml").read_text(encoding="utf-8"))["event"]
-    return next(e["match"][0] for e in events if e["key"] == key)
+    """A feed event text that the vocabulary maps to this key."""
+    classes = tomllib.loads((DATA / "hazards.toml").read_text(encoding="utf-8"))["class"]
+    return next(c["terms"]["en"][0] for c in classes if c["key"] == key)
 
 
 @pytest.mark.parametrize("row", _advice_rows(), ids=lambda r: f"{r['event']}-{r['livelihood']}")
@@ -190,7 +198,7 @@ def test_advice_row(row):
 
 def test_advice_table_is_sound():
     rows = _advice_rows()
-    keys = {e["key"] for e in tomllib.loads((DATA / "templates.toml").read_text(encoding="utf-8"))["event"]}
+    keys = {c["key"] for c in tomllib.loads((DATA / "hazards.toml").read_text(encoding="utf-8"))["class"]}
     assert {r["livelihood"] for r in rows} <= set(LIVELIHOODS)
     assert {r["event"] for r in rows} <= keys
     assert len({(r["event"], r["livelihood"]) for r in rows}) == len(rows)
@@ -201,20 +209,22 @@ def test_advice_table_is_sound():
     assert advice_for("Volcano", "fishing") is None
 
 
-# Event translations; specific before general, and unknown events keep the feed's text.
+# Event names from the vocabulary; an unknown event gets the neutral label and the feed's own text.
 @pytest.mark.parametrize(
     ("event", "thai"),
     [
         ("Heavy Rain", "ฝนตกหนัก"),
         ("Flood", "น้ำท่วม"),
         ("Flash Flood", "น้ำป่าไหลหลาก"),
-        ("Storm", "พายุ"),
-        ("Tropical Storm", "พายุ"),
+        ("Storm", "ประกาศเตือนภัย: Storm"),  # a bare storm may be an ice or dust storm: not named
+        ("Tropical Storm", "พายุโซนร้อน"),
+        ("Ice Storm", "ประกาศเตือนภัย: Ice Storm"),
         ("Thunderstorm", "พายุฝนฟ้าคะนอง"),
         ("Strong Wind and High Waves", "คลื่นลมแรง"),
         ("ฝนตกหนัก", "ฝนตกหนัก"),
-        ("Heat Wave", "Heat Wave"),
-        ("Volcano <eruption>", "Volcano &lt;eruption&gt;"),
+        ("Heat Wave", "อากาศร้อนจัด"),
+        ("Training", "ประกาศเตือนภัย: Training"),  # "rain" is a word, not a substring
+        ("Volcano <eruption>", "ประกาศเตือนภัย: Volcano &lt;eruption&gt;"),
     ],
 )
 def test_event_in_thai(event, thai):

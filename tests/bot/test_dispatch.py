@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from telegram import Bot
@@ -10,13 +10,14 @@ from telegram import Bot
 from alerts.fetch import make_session
 from alerts.model import Severity
 from bot.delivery import deliver_due
+from bot.reminders import follow_up
 from bot.runner import poll_once
 from bot.settings import CitySettings, FeedSettings, load_settings
 from subscribers.cities import sync_cities
 from subscribers.leaders import Livelihood, update_leader, upsert_leader
 from tests.conftest import ROOT
 from bot.testing.fake_telegram import fake_settings
-from tests.helpers.feeds import fixture_bytes
+from tests.helpers.feeds import fixture_bytes, two_block_alert
 
 AT = datetime.fromisoformat("2025-02-25T18:30:00+07:00")
 LATER = datetime.fromisoformat("2025-02-25T21:30:00+07:00")
@@ -115,3 +116,37 @@ async def test_a_crash_between_store_and_queue_loses_nothing(db, setup, fake_tg,
     report, queued = await poll_and_deliver(db, setup, fake_tg, AT)
     assert [i.status for i in report.items] == ["new"] and queued == 5
     assert len(fake_tg.messages()) == 5
+
+
+async def test_an_update_that_drops_a_city_tells_it_so_and_stops_its_reminders(db, setup, fake_tg, httpserver):
+    # The sample reaches Songkhla's four cities and Phatthalung's tanot-duan (105); the update covers
+    # Songkhla only. 105 gets a short reply, no button, and no reminder or escalation afterwards.
+    await poll_and_deliver(db, setup, fake_tg, AT)
+    first = {m.chat_id: m.message_id for m in fake_tg.messages()}
+    httpserver.clear()
+    httpserver.expect_request("/cap").respond_with_data(fixture_bytes("tmd_cap_update_constructed.xml"))
+    report, queued = await poll_and_deliver(db, setup, fake_tg, LATER)
+    assert [(i.status, i.cities) for i in report.items] == [("updated", ["bo-yang", "phatong", "khuan-lang", "padang-besar"])]
+    (notice,) = [m for m in fake_tg.messages(105) if m.reply_to is not None]
+    assert notice.reply_to == first[105] and notice.buttons() == []
+    assert "ไม่ครอบคลุมพื้นที่ โตนดด้วน" in notice.text and len(notice.text) < 200
+    assert fake_tg.message(105, first[105]).buttons() == []  # the earlier alert's button is gone
+    # Songkhla's leaders get the update itself (with its button) as a reply.
+    update = [m for m in fake_tg.messages(101) if m.reply_to is not None]
+    assert update[0].reply_to == first[101] and update[0].buttons()[0][0] == "รับทราบ"
+    async with Bot(fake_tg.token, base_url=fake_tg.base_url) as bot:
+        stats = await follow_up(bot, db, setup, LATER + timedelta(hours=2))
+        await deliver_due(bot, db, setup, lambda: LATER + timedelta(hours=2))
+    assert stats.reminders == 4  # Songkhla's four leaders, not 105
+    assert len(fake_tg.messages(105)) == 2
+    assert all("ยังไม่กดรับทราบ" not in m.text or "โตนดด้วน" not in m.text for m in fake_tg.messages())
+
+
+async def test_each_leader_gets_the_info_block_covering_their_city(db, setup, fake_tg, httpserver):
+    httpserver.clear()
+    httpserver.expect_request("/cap").respond_with_data(two_block_alert())
+    await poll_and_deliver(db, setup, fake_tg, AT)
+    got = {m.chat_id: m.text for m in fake_tg.messages()}
+    assert sorted(got) == [101, 102, 103, 104, 105]
+    assert "น้ำป่าไหลหลาก" in got[105] and "ฝนตกหนัก" not in got[105].split("\n")[0]  # Phatthalung: Severe block
+    assert all("ฝนตกหนัก" in got[chat].split("\n")[0] for chat in (101, 102, 103, 104))  # Songkhla: Moderate block

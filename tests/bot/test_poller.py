@@ -12,7 +12,7 @@ from alerts.lifecycle import PollStatus
 from bot.poller import run_poll
 from subscribers import warnings as store
 from subscribers.feed_health import get_health
-from tests.helpers.feeds import fixture_bytes, rss, settings_for
+from tests.helpers.feeds import fixture_bytes, rss, settings_for, two_block_alert
 
 NOW = datetime(2025, 2, 25, 11, 30, tzinfo=UTC)  # 18:30 in Bangkok
 TMD = "tmd_cap_heavy_rain_TMD25680225051318_2.xml"
@@ -240,3 +240,37 @@ def test_cancel_naming_the_original_also_cancels_its_update(httpserver, db, sess
         "TMD25680225051318_4": "cancelled",
         "TMD25680225051318_3": "cancelled",
     }
+
+
+def test_each_city_gets_its_info_block_and_poll_json_says_which(httpserver, db, session):
+    serve(httpserver, "/cap", two_block_alert())
+    [item] = run_poll(settings_for([cap_feed(httpserver)]), db, NOW, session=session).items
+    data = item.to_json()
+    assert data["info_block"] == {"bo-yang": 0, "phatong": 0, "khuan-lang": 0, "padang-besar": 0, "tanot-duan": 1}
+    assert [(b["event"], b["severity"]) for b in data["blocks"]] == [("Heavy Rain", "Moderate"), ("Flash Flood", "Severe")]
+    # The contract fields show the most severe block that reached a city, its text that block's.
+    assert (data["event"], data["severity"]) == ("Flash Flood", "Severe") and "น้ำป่าไหลหลาก" in data["text"]
+    assert item.warning_for("bo-yang").event == "Heavy Rain"
+    assert len(data["notes"]) == 1 and "polygon 1 dropped" in data["notes"][0]
+    assert data["send"] and data["not_sent"] is None
+
+
+def test_embedded_cap_in_an_atom_entry_is_read_in_place(httpserver, db, session):
+    body = fixture_bytes(TMD).decode().split("?>", 1)[1]  # the real TMD alert, inside <content>
+    feed = f"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>e1</id><content type="text/xml">{body}</content></entry>
+      <entry><id>e2</id><title>no link</title></entry></feed>""".encode()
+    serve(httpserver, "/atom", feed)
+    report = run_poll(settings_for([cap_feed(httpserver, path="/atom")]), db, NOW, session=session)
+    assert statuses(report) == [("TMD25680225051318_2", PollStatus.NEW)]
+    assert len(report.items[0].cities) == 5
+    # The broken entry is skipped with its reason in the feed's health; the feed is not lost.
+    assert [f.error for f in report.failures] == ["Atom entry 2 (no link) skipped: no <link href> and no CAP alert inside"]
+    assert "Atom entry 2" in get_health(db, "tmd-cap").last_error
+
+
+def test_private_alert_is_shown_with_its_reason_not_sent(httpserver, db, session):
+    serve(httpserver, "/cap", fixture_bytes(TMD).replace(b"<scope>Public</scope>", b"<scope>Private</scope>"))
+    [item] = run_poll(settings_for([cap_feed(httpserver)]), db, NOW, session=session).items
+    assert (item.send, item.not_sent) == (False, "scope is not Public: not broadcast")
+    assert item.summary_line().endswith("· not sent: scope is not Public: not broadcast")
+    assert rows(db) == {"TMD25680225051318_2": "restricted"}

@@ -49,3 +49,16 @@ def config_toml(feeds: list[tuple[str, str, str]], database: str = "floodbot.db"
             lines.append(f"{key} = {value!r}".replace("'", '"'))
         lines.append("")
     return "\n".join(lines)
+
+
+def two_block_alert() -> bytes:
+    """A CWA-like alert: a Moderate block for Songkhla and a Severe block for Phatthalung, one bad polygon."""
+    info = """<info><language>en-US</language><event>{event}</event><urgency>Expected</urgency>
+      <severity>{severity}</severity><certainty>Likely</certainty><expires>2025-02-26T06:00:00+07:00</expires>
+      <headline>{event}</headline><area><areaDesc>{desc}</areaDesc>{extra}
+      <geocode><valueName>ISO3166-2</valueName><value>{code}</value></geocode></area></info>"""
+    return f"""<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>TWO-1</identifier><sender>TMD</sender>
+      <sent>2025-02-25T17:00:00+07:00</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope>
+      {info.format(event="Heavy Rain", severity="Moderate", desc="Songkhla", code="TH-90", extra="<polygon/>")}
+      {info.format(event="Flash Flood", severity="Severe", desc="Phatthalung", code="TH-93", extra="")}
+    </alert>""".encode()
