@@ -20,10 +20,8 @@ from sqlite_utils import Database
 
 from alerts.render import event_label, thai_datetime
 from bot import checkin_texts as t
-from bot.texts import LIVELIHOODS
 from subscribers.cities import city_name
 from subscribers.impact import ALL, ImpactError, ImpactReport, ImpactRow, impact_report, warnings_between
-from subscribers.leaders import Livelihood
 from subscribers.surveys import Action, Arrival
 from subscribers.warnings import get_warning
 
@@ -107,12 +105,6 @@ def scope_for(db: Database, tz: ZoneInfo, warning_id: int | None, month: str | N
     return ImpactScope(title=title, warning_ids=warnings_between(db, start, end))
 
 
-def _livelihood(value: str) -> str:
-    if value == ALL:
-        return t.TOTAL
-    return LIVELIHOODS.get(Livelihood(value), value) if value in set(Livelihood) else value
-
-
 def _actions(row: ImpactRow) -> str:
     return ", ".join(f"{t.ACTIONS[a]} {n}" for a, n in row.actions.items() if n) or t.NO_ANSWER
 
@@ -125,7 +117,7 @@ def table_rows(db: Database, report: ImpactReport) -> list[dict]:
             {
                 "city_id": row.city_id,
                 "city": t.ALL_CITIES if row.city_id == ALL else city_name(db, row.city_id),
-                "livelihood": _livelihood(row.livelihood),
+                "livelihood": t.livelihood_label(row.livelihood),
                 "warned": row.warned,
                 "acknowledged": row.acknowledged,
                 "answered": row.answered,
@@ -236,8 +228,8 @@ def write_png(report: ImpactReport, title: str, path: Path) -> None:
     if any(starts):
         left.legend(prop=font, fontsize=8, loc="lower right")
     # n of each panel is the answers to its own question.
-    left.set_yticks(positions, [f"{_livelihood(r.livelihood)}\n(n={r.actions_n})" for r in rows], fontproperties=font)
-    right.set_yticks(positions, [_livelihood(r.livelihood) for r in rows], fontproperties=font)
+    left.set_yticks(positions, [f"{t.livelihood_label(r.livelihood)}\n(n={r.actions_n})" for r in rows], fontproperties=font)
+    right.set_yticks(positions, [t.livelihood_label(r.livelihood) for r in rows], fontproperties=font)
     left.xaxis.set_major_locator(MaxNLocator(integer=True))
     for axis in (left, right):
         axis.invert_yaxis()
