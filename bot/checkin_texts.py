@@ -284,9 +284,9 @@ def help_sent(city: str, number: int) -> str:
 
 
 def triage_text(
-    triage: CityTriage, round_: CheckinRound, city: str, names: dict[int, str], now: datetime, tz: ZoneInfo
+    triage: CityTriage, round_: CheckinRound, city: str, names: dict[int, str], now: datetime | None, tz: ZoneInfo
 ) -> str:
-    """The live summary of one city in the admin chat (edited in place as answers arrive)."""
+    """The live summary of one city in the admin chat; without `now`, the body the edits are compared on."""
     lines = [
         TRIAGE.format(round=round_.id, city=_e(city), started=thai_datetime(round_.started_at, tz), asked=triage.asked),
         TRIAGE_COUNTS.format(safe=triage.safe, need_help=triage.need_help, unsure=triage.unsure),
@@ -298,7 +298,8 @@ def triage_text(
         lines.append(TRIAGE_UNKNOWN.format(count=len(triage.unknown), names=unknown))
     if not triage.waiting and not triage.unknown and triage.asked:
         lines.append(TRIAGE_ALL_ANSWERED)
-    lines.append(TRIAGE_UPDATED.format(now=thai_datetime(now, tz)))
+    if now is not None:
+        lines.append(TRIAGE_UPDATED.format(now=thai_datetime(now, tz)))
     if round_.drill:
         lines.insert(0, DRILL_MARK)
     return "\n".join(lines)

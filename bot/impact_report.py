@@ -13,6 +13,7 @@ import re
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -205,7 +206,7 @@ def thai_font():
     return font_manager.FontProperties(family=[family.name, FALLBACK_FAMILY])
 
 
-def write_png(report: ImpactReport, title: str, path: Path) -> None:
+def write_png(report: ImpactReport, title: str, path: Path | BinaryIO) -> None:
     """A chart per livelihood (all cities): actions taken, and the loss avoided as a low–high bar, with n."""
     from matplotlib.figure import Figure
 

@@ -420,3 +420,54 @@ def _cas(db: Database, request_id: int, changed: int) -> CasResult:
     if found is None:
         raise CheckinError(f"no help request {request_id}")
     return CasResult(won=changed == 1, request=found)
+
+
+def latest_request_of(db: Database, chat_id: int) -> HelpRequest | None:
+    """This leader's newest request that is still open or taken (the one the need-help steps fill in)."""
+    row = next(
+        iter(
+            db.query(
+                f"{_REQUEST_SQL} where h.chat_id = ? and h.status in (?, ?) order by h.id desc limit 1",
+                [chat_id, str(HelpStatus.OPEN), str(HelpStatus.TAKEN)],
+            )
+        ),
+        None,
+    )
+    return _request(row) if row else None
+
+
+def open_rounds(db: Database, since: datetime) -> list[CheckinRound]:
+    """Rounds not closed and started at or after `since`, oldest first (the triage job's work)."""
+    sql = "select * from checkin_rounds where closed_at is null and started_at >= ? order by id"
+    return [_round(r) for r in db.query(sql, [to_db(since)])]
+
+
+class Summary(BaseModel):
+    """The admin chat's live triage message of one city in one round."""
+
+    round_id: int
+    city_id: str
+    message_id: int
+    body: str
+    updated_at: datetime
+
+
+def get_summary(db: Database, round_id: int, city_id: str) -> Summary | None:
+    """The triage message posted for this (round, city), if any."""
+    row = next(
+        iter(db.query("select * from checkin_summaries where round_id = ? and city_id = ?", [round_id, city_id])), None
+    )
+    if row is None:
+        return None
+    return Summary(
+        round_id=row["round_id"], city_id=row["city_id"], message_id=row["message_id"], body=row["body"],
+        updated_at=from_db(row["updated_at"]),
+    )
+
+
+def save_summary(db: Database, round_id: int, city_id: str, message_id: int, body: str, now: datetime) -> None:
+    """Remember what the triage message shows now, so it is edited only when its counts change."""
+    db.table("checkin_summaries").upsert(
+        {"round_id": round_id, "city_id": city_id, "message_id": message_id, "body": body, "updated_at": to_db(now)},
+        pk=("round_id", "city_id"),
+    )

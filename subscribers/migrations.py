@@ -384,6 +384,14 @@ def m006_checkins_surveys(db: Database) -> None:
         ],
         if_not_exists=True,
     )
+    # The live triage message per (round, city) in the admin chat, edited in place when its counts change.
+    db["checkin_summaries"].create(
+        {"round_id": int, "city_id": str, "message_id": int, "body": str, "updated_at": str},
+        pk=("round_id", "city_id"),
+        not_null={"message_id", "body", "updated_at"},
+        foreign_keys=[("round_id", "checkin_rounds", "id")],
+        if_not_exists=True,
+    )
     db["help_requests"].create_index(["status", "city_id"], if_not_exists=True)
     db["help_requests"].create_index(["round_id", "chat_id"], if_not_exists=True)
     # After-action survey: one row per leader × warning × livelihood; each question is optional.
