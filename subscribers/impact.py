@@ -84,15 +84,28 @@ def thread_of(db: Database, warning_id: int) -> list[int]:
     """Every version of this warning's thread: the earlier ones and those that came after it."""
     if not db["warnings"].count_where("id = ?", [warning_id]):
         raise ImpactError(f"no warning {warning_id}")
-    ids = {warning_id, *earlier_versions(db, warning_id)}
-    later = db.query(
-        "select id from warnings where id > ? and sender = (select sender from warnings where id = ?) order by id",
-        [warning_id, warning_id],
-    )
-    for row in later:
-        if warning_id in earlier_versions(db, row["id"]):
-            ids.add(row["id"])
+    ids = {warning_id}
+    todo = [warning_id]
+    while todo:
+        current = todo.pop()
+        for other in [*earlier_versions(db, current), *_later_versions(db, current)]:
+            if other not in ids:
+                ids.add(other)
+                todo.append(other)
     return sorted(ids)
+
+
+def _later_versions(db: Database, warning_id: int) -> list[int]:
+    # The reverse of earlier_versions' links: same key and newer, superseding it, or naming it in references.
+    sql = """
+    select n.id from warnings w join warnings n on n.id > w.id
+      and ((n.sender = w.sender and n.identifier = w.identifier) or n.supersedes = w.id)
+    where w.id = ?
+    union
+    select r.warning_id from warnings w join warning_references r on r.sender = w.sender and r.identifier = w.identifier
+    where w.id = ? and r.warning_id > w.id
+    """
+    return [row[0] for row in db.execute(sql, [warning_id, warning_id]).fetchall()]
 
 
 def warnings_between(db: Database, start: datetime, end: datetime) -> list[int]:
@@ -102,11 +115,15 @@ def warnings_between(db: Database, start: datetime, end: datetime) -> list[int]:
 
 
 def _threads(db: Database, warning_ids: Iterable[int]) -> dict[int, list[int]]:
-    threads: dict[int, set[int]] = {}
+    threads: dict[int, list[int]] = {}
+    seen: set[int] = set()
     for warning_id in warning_ids:
+        if warning_id in seen:  # a month lists every version; each thread is walked once
+            continue
         ids = thread_of(db, warning_id)
-        threads.setdefault(ids[0], set()).update(ids)
-    return {root: sorted(ids) for root, ids in threads.items()}
+        seen.update(ids)
+        threads[ids[0]] = ids
+    return threads
 
 
 def _units(db: Database, thread: int, ids: list[int]) -> list[_Unit]:

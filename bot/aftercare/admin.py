@@ -17,6 +17,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import checkin_texts as t
+from bot.admin import texts as admin_texts
 from bot.admin.gate import admin_only, record
 from bot.impact_report import scope_for, write_png
 from subscribers import checkins
@@ -96,8 +97,6 @@ async def help_requests_command(update: Update, context: ContextTypes.DEFAULT_TY
     names = {c.id: c.name_th for c in data.settings.cities}
     city = (context.args or [None])[0]
     if city is not None and city not in names:
-        from bot.admin import texts as admin_texts
-
         await update.effective_message.reply_text(admin_texts.UNKNOWN_CITY.format(city=city, known=", ".join(names)))
         return
     record(context, update, "help_requests", city=city)

@@ -84,3 +84,15 @@ def test_empty_scope_is_an_empty_report(db):
 def test_summarize_ranges(ranges, low, high, median):
     summary = impact.summarize_ranges(ranges)
     assert (summary.n, summary.low, summary.high, summary.median) == (len(ranges), low, high, median)
+
+
+def test_thread_found_from_any_version(db, now):
+    # An update that names the first version only in its references (a new identifier), then a cancel.
+    first = add_warning(db, now, identifier="A", status="superseded")
+    update = add_warning(db, now, identifier="B", status="superseded")
+    db["warning_references"].insert({"warning_id": update, "sender": "tmd", "identifier": "A"})
+    cancel = add_warning(db, now, identifier="B", version="v2", status="cancelled")
+    unrelated = add_warning(db, now, identifier="C")
+    for version in (first, update, cancel):
+        assert impact.thread_of(db, version) == [first, update, cancel]
+    assert impact.thread_of(db, unrelated) == [unrelated]
