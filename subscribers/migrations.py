@@ -394,6 +394,15 @@ def m006_checkins_surveys(db: Database) -> None:
     )
     db["help_requests"].create_index(["status", "city_id"], if_not_exists=True)
     db["help_requests"].create_index(["round_id", "chat_id"], if_not_exists=True)
+    # A survey sent (or being sent) about one warning thread: once per thread, even across restarts.
+    db["survey_rounds"].create(
+        {"warning_id": int, "started_by": str, "started_at": str, "drill": int},
+        pk="warning_id",
+        not_null={"started_at", "drill"},
+        defaults={"drill": 0},
+        foreign_keys=[("warning_id", "warnings", "id")],
+        if_not_exists=True,
+    )
     # After-action survey: one row per leader × warning × livelihood; each question is optional.
     db["survey_answers"].create(
         {
