@@ -164,8 +164,8 @@ def add_admin_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
     where.add_argument("--city", metavar="ID", action="append", help="a city id (repeat for several)")
     where.add_argument("--all", action="store_true", help="every city")
     broadcast.add_argument("--text", required=True, help="the notice text, as leaders will read it")
-    export = add("export", cmd_export, "export reports, deliveries, drills or the audit log")
-    export.add_argument("kind", choices=["reports", "deliveries", "drills", "audit"], help="what to export")
+    export = add("export", cmd_export, "export reports, deliveries, drills, check-ins or the audit log")
+    export.add_argument("kind", choices=["reports", "deliveries", "drills", "checkins", "audit"], help="what to export")
     export.add_argument(
         "--format", choices=["csv", "geojson"], default="csv", help="csv (UTF-8 with BOM) or geojson (reports only)"
     )

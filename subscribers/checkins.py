@@ -471,3 +471,27 @@ def save_summary(db: Database, round_id: int, city_id: str, message_id: int, bod
         {"round_id": round_id, "city_id": city_id, "message_id": message_id, "body": body, "updated_at": to_db(now)},
         pk=("round_id", "city_id"),
     )
+
+
+def checkin_rows(db: Database) -> list[dict]:
+    """The whole record, one row per leader asked per round: the latest answer, every answer, the help request."""
+    sql = """
+    select r.round_id, c.warning_id, c.started_at as round_started_at, c.drill, r.city_id, r.chat_id,
+      l.name as leader_name,
+      (select group_concat(a.answer || '@' || a.answered_at, '; ') from
+         (select answer, answered_at from checkin_answers where round_id = r.round_id and chat_id = r.chat_id
+          order by id) a) as answers,
+      (select a.answer from checkin_answers a where a.round_id = r.round_id and a.chat_id = r.chat_id
+       order by a.id desc limit 1) as answer,
+      (select a.answered_at from checkin_answers a where a.round_id = r.round_id and a.chat_id = r.chat_id
+       order by a.id desc limit 1) as answered_at,
+      h.id as help_request_id, h.status as help_status, h.lat, h.lon, h.location_source, h.people, h.need,
+      h.taken_by, h.taken_at, h.done_by, h.done_at
+    from checkin_recipients r
+      join checkin_rounds c on c.id = r.round_id
+      join leaders l on l.chat_id = r.chat_id
+      left join help_requests h on h.id = (select max(id) from help_requests x
+                                          where x.round_id = r.round_id and x.chat_id = r.chat_id)
+    order by r.round_id, r.city_id, r.chat_id
+    """
+    return list(db.query(sql))

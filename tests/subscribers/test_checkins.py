@@ -142,3 +142,23 @@ def test_done_once_and_list_by_city(db, now, round_):
     assert not checkins.take(db, a.id, "สมชาย", now).won
     assert [r.id for r in checkins.help_requests(db)] == [b.id]
     assert [r.id for r in checkins.help_requests(db, statuses=(HelpStatus.DONE,))] == [a.id]
+
+
+def test_export_holds_the_whole_record(db, now, round_):
+    import csv
+    import io
+
+    from subscribers.exports import export
+
+    checkins.record_answer(db, round_.id, 1, Answer.NEED_HELP, now)
+    request = checkins.latest_request_of(db, 1)
+    checkins.set_people(db, request.id, 3, now)
+    checkins.record_answer(db, round_.id, 1, Answer.SAFE, now + timedelta(minutes=5))
+    rows = list(csv.DictReader(io.StringIO(export(db, "checkins").removeprefix("\ufeff"))))
+    by_chat = {row["chat_id"]: row for row in rows}
+    # Every leader asked has a row, silent ones too; history and the (withdrawn) request are kept.
+    assert sorted(by_chat) == ["1", "2", "4"]
+    one = by_chat["1"]
+    assert one["answer"] == "safe" and one["answers"].count("@") == 2 and one["answers"].startswith("need_help@")
+    assert (one["help_status"], one["people"], one["leader_name"]) == ("withdrawn", "3", "ผู้นำ 1")
+    assert by_chat["2"]["answer"] == "" and by_chat["2"]["help_request_id"] == ""
