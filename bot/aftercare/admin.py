@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes
 from bot import checkin_texts as t
 from bot.admin import texts as admin_texts
 from bot.admin.gate import admin_only, record
+from bot.aftercare.keyboards import inline_markup
 from bot.impact_report import scope_for, write_png
 from subscribers import checkins
 from subscribers.checkins import HelpRequest
@@ -37,12 +38,6 @@ TRIAGE_SECONDS = 30
 MAX_TRIAGE_EDITS = 9
 # Rounds older than this are no longer refreshed (the event is over even if nobody closed it).
 ROUND_WINDOW = timedelta(days=2)
-
-
-def _markup(rows: list[list[t.Button]]) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows])
 
 
 async def _post_or_edit(bot: Bot, chat_id: int, message_id: int | None, text: str, markup) -> int:
@@ -64,7 +59,7 @@ async def post_card(bot: Bot, data: BotData, request: HelpRequest | None, now_sa
     if chat_id is None or request is None:
         return
     text = t.help_card(request, city_name(data.db, request.city_id), data.settings.tz, now_safe=now_safe)
-    message_id = await _post_or_edit(bot, chat_id, request.admin_message_id, text, _markup(t.help_card_buttons(request)))
+    message_id = await _post_or_edit(bot, chat_id, request.admin_message_id, text, inline_markup(t.help_card_buttons(request)))
     if request.admin_message_id is None:
         checkins.set_admin_message(data.db, request.id, message_id)
 

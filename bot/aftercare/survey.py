@@ -6,26 +6,24 @@ middle of a survey changes nothing: the next press simply continues.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot import checkin_texts as t
 from bot import texts
+from bot.aftercare.keyboards import inline_markup
 from bot.handlers.common import Context, active_leader
 from subscribers import surveys
+from subscribers.leaders import Livelihood
 from subscribers.surveys import Action, Arrival, LossRange, SurveyError
 from subscribers.warnings import get_warning
 
 PATTERN = r"^sv:(\d+):(arr|act|next|avd|hap):(\w+|-)$"
-
-
-def markup(rows: list[list[t.Button]]) -> InlineKeyboardMarkup | None:
-    """Inline keyboard from (label, data) rows; None for no buttons."""
-    if not rows:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows])
 
 
 async def survey_pressed(update: Update, context: Context) -> None:
@@ -61,13 +59,15 @@ async def survey_pressed(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop() from None
     await query.answer()
     try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup(rows))
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=inline_markup(rows))
     except BadRequest:
         # The same press twice: Telegram says "message is not modified"; the answer is saved either way.
         pass
     raise ApplicationHandlerStop()
 
 
-def survey_message(warning_id: int, event: str, sent, livelihood, tz) -> tuple[str, InlineKeyboardMarkup | None]:
+def survey_message(
+    warning_id: int, event: str, sent: datetime, livelihood: Livelihood, tz: ZoneInfo
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """The survey's first message and its buttons, as the sender (a later session's fan-out) will send it."""
-    return t.survey_intro(event, sent, livelihood, tz), markup(t.arrival_buttons(warning_id))
+    return t.survey_intro(event, sent, livelihood, tz), inline_markup(t.arrival_buttons(warning_id))

@@ -15,7 +15,8 @@ from telegram.constants import ParseMode
 
 from bot import checkin_texts as t
 from bot.aftercare.admin import TRIAGE_JOB
-from bot.aftercare.survey import markup, survey_message
+from bot.aftercare.keyboards import inline_markup
+from bot.aftercare.survey import survey_message
 from bot.app import build_application
 from bot.testing.fake_telegram import FakeTelegram, fake_settings
 from subscribers import checkins, surveys
@@ -75,7 +76,7 @@ async def ask(app, fake, round_id: int, chat_id: int = LEADER) -> int:
     """Put the check-in question in the leader's chat, as the outbox will; returns its message id."""
     sent = await app.bot.send_message(
         chat_id, t.checkin_message("บ่อยาง", t.CHECKIN_BY_ADMIN), parse_mode=ParseMode.HTML,
-        reply_markup=markup(t.checkin_buttons(round_id)),
+        reply_markup=inline_markup(t.checkin_buttons(round_id)),
     )
     return sent.message_id
 

@@ -162,3 +162,20 @@ def test_export_holds_the_whole_record(db, now, round_):
     assert one["answer"] == "safe" and one["answers"].count("@") == 2 and one["answers"].startswith("need_help@")
     assert (one["help_status"], one["people"], one["leader_name"]) == ("withdrawn", "3", "ผู้นำ 1")
     assert by_chat["2"]["answer"] == "" and by_chat["2"]["help_request_id"] == ""
+
+
+def test_take_from_two_connections_one_wins(tmp_path, now):
+    # The bot and the shell (or two bot processes by mistake) on one file: the store decides, not memory.
+    from subscribers.db import open_db
+
+    first = open_db(tmp_path / "floodbot.db")
+    add_leaders(first, [1], now)
+    round_ = checkins.start_round(first, ["bo-yang"], now, WAIT, started_by="admin")
+    request = checkins.record_answer(first, round_.id, 1, Answer.NEED_HELP, now).help_request
+    second = open_db(tmp_path / "floodbot.db")
+    try:
+        results = [checkins.take(db, request.id, who, now) for db, who in ((second, "สมหญิง"), (first, "สมชาย"))]
+        assert [r.won for r in results] == [True, False] and results[1].request.taken_by == "สมหญิง"
+    finally:
+        second.close()
+        first.close()
