@@ -9,6 +9,7 @@ from sqlite_utils import Database
 from telegram.ext import Application, ContextTypes
 
 from bot.admin import register_admin_handlers
+from bot.aftercare import register_aftercare
 from bot.delivery_jobs import register_delivery
 from bot.handlers import register_leader_handlers
 from bot.settings import Settings
@@ -55,6 +56,8 @@ def build_application(
     register_delivery(app)
     # Admin tools (issue 7): admin commands, /broadcast, drill reports, feed health, recurring notices.
     register_admin_handlers(app)
+    # Check-ins, help requests, the after-action survey and /impact (issue 13).
+    register_aftercare(app)
     # The leaders' bot in private chat (issue 6), in its own handler group.
     register_leader_handlers(app)
     return app

@@ -164,12 +164,50 @@ def add_admin_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
     where.add_argument("--city", metavar="ID", action="append", help="a city id (repeat for several)")
     where.add_argument("--all", action="store_true", help="every city")
     broadcast.add_argument("--text", required=True, help="the notice text, as leaders will read it")
-    export = add("export", cmd_export, "export reports, deliveries, drills or the audit log")
-    export.add_argument("kind", choices=["reports", "deliveries", "drills", "audit"], help="what to export")
+    export = add("export", cmd_export, "export reports, deliveries, drills, check-ins or the audit log")
+    export.add_argument("kind", choices=["reports", "deliveries", "drills", "checkins", "audit"], help="what to export")
     export.add_argument(
         "--format", choices=["csv", "geojson"], default="csv", help="csv (UTF-8 with BOM) or geojson (reports only)"
     )
     export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """The after-action impact report of a warning or a month, to stdout or --output."""
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from bot.impact_report import make_report, scope_for
+    from subscribers.db import open_db
+    from subscribers.impact import ImpactError
+
+    if not settings.database.exists():
+        raise UsageError(f"report: no database at {settings.database}; run `floodbot init` first")
+    db = open_db(settings.database)
+    try:
+        scope = scope_for(db, ZoneInfo(settings.timezone), args.warning, args.month, _now())
+        text = make_report(db, scope, args.format, Path(args.output) if args.output else None)
+    except ImpactError as exc:
+        raise UsageError(f"report: {exc}") from None
+    finally:
+        db.close()
+    if text is not None:
+        sys.stdout.reconfigure(encoding="utf-8", newline="")
+        sys.stdout.write(text)
+    elif args.output:
+        print(f"report: written to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def add_report_command(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """`floodbot report impact [--warning ID | --month YYYY-MM] [--format ...] [--output FILE]`."""
+    report = add("report", cmd_report, "the after-action impact report of a warning or a month (md, csv, xlsx, png)")
+    report.add_argument("kind", choices=["impact"], help="which report")
+    scope = report.add_mutually_exclusive_group()
+    scope.add_argument("--warning", type=int, metavar="ID", help="one warning (with all its versions)")
+    scope.add_argument("--month", metavar="YYYY-MM", help="the warnings sent that month (default: this month)")
+    report.add_argument("--format", choices=["md", "csv", "xlsx", "png"], default="md", help="output format")
+    report.add_argument("--output", metavar="FILE", help="write to FILE (needed for xlsx and png)")
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -207,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--now", metavar="T", help="evaluate at this ISO 8601 time instead of the clock")
     add("demo", cmd_demo, "the whole flow offline on bundled sample feeds, no token needed")
     add_admin_commands(add)
+    add_report_command(add)
     return parser
 
 

@@ -187,6 +187,11 @@ class AdminSettings(_Section):
     notice_grace_minutes: int = Field(default=60, ge=1)
 
 
+class CheckinSettings(_Section):
+    # A leader who has not answered a check-in this many minutes after it was sent counts as unknown.
+    unknown_after_minutes: int = Field(default=60, ge=5, le=24 * 60)
+
+
 class NoticeSettings(_Section):
     """A recurring notice: a 5-field cron schedule in the configured timezone, the cities, the Thai text."""
 
@@ -229,6 +234,7 @@ class Settings(BaseSettings):
     cities: list[CitySettings] = Field(default_factory=list)
     admin: AdminSettings = Field(default_factory=AdminSettings)
     notices: list[NoticeSettings] = Field(default_factory=list)
+    checkins: CheckinSettings = Field(default_factory=CheckinSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -1,4 +1,4 @@
-"""Exports for operators and the evaluation team: field reports, deliveries, drills, audit log.
+"""Exports for operators and the evaluation team: field reports, deliveries, drills, check-ins, audit log.
 
 CSV is UTF-8 with a BOM so Excel shows Thai; GeoJSON is a FeatureCollection of report points (QGIS, uMap).
 """
@@ -14,10 +14,11 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlite_utils import Database
 
+from subscribers.checkins import checkin_rows
 from subscribers.timeutil import from_db
 
 BOM = "\ufeff"
-KINDS = ("reports", "deliveries", "drills", "audit")
+KINDS = ("reports", "deliveries", "drills", "checkins", "audit")
 
 
 class ExportError(Exception):
@@ -110,6 +111,8 @@ def _rows(db: Database, kind: str) -> Iterator[dict]:
             " r.acked_at, r.seconds_to_ack from drills d join drill_results r on r.drill_id = d.id"
             " order by d.id, r.city_id, r.chat_id"
         )
+    if kind == "checkins":
+        return checkin_rows(db)
     if kind == "audit":
         return db.query("select id, at, actor, action, allowed, detail from audit_log order by id")
     raise ExportError(f"unknown export {kind!r}; choose one of {', '.join(KINDS)}")
@@ -125,6 +128,11 @@ COLUMNS = {
     ],
     "drills": ["drill_id", "started_at", "created_by", "city_id", "chat_id", "name", "sent_at", "acked_at",
                "seconds_to_ack"],
+    "checkins": [
+        "round_id", "warning_id", "round_started_at", "drill", "city_id", "chat_id", "leader_name", "answer",
+        "answered_at", "answers", "help_request_id", "help_status", "lat", "lon", "location_source", "people", "need",
+        "taken_by", "taken_at", "done_by", "done_at",
+    ],
     "audit": ["id", "at", "actor", "action", "allowed", "detail"],
 }
 

@@ -313,3 +313,112 @@ def m005_admin(db: Database) -> None:
         not_null={"ran_at"},
         if_not_exists=True,
     )
+
+
+@migrations()
+def m006_checkins_surveys(db: Database) -> None:
+    # A check-in round: after a Severe/Extreme warning or an admin's /checkin, the leaders of some cities
+    # are asked "safe / need help / not sure"; those silent past `unknown_after` count as unknown.
+    db["checkin_rounds"].create(
+        {
+            "id": int,
+            "warning_id": int,
+            "cities": str,
+            "started_by": str,
+            "started_at": str,
+            "unknown_after": str,
+            "drill": int,
+            "closed_at": str,
+        },
+        pk="id",
+        not_null={"cities", "started_at", "unknown_after", "drill"},
+        defaults={"drill": 0},
+        foreign_keys=[("warning_id", "warnings", "id")],
+        if_not_exists=True,
+    )
+    # Who was asked (their city then): the denominator of the triage counts, even if a leader moves later.
+    db["checkin_recipients"].create(
+        {"round_id": int, "chat_id": int, "city_id": str},
+        pk=("round_id", "chat_id"),
+        not_null={"city_id"},
+        foreign_keys=[("round_id", "checkin_rounds", "id"), ("chat_id", "leaders", "chat_id")],
+        if_not_exists=True,
+    )
+    # Every answer is kept (a leader may change it while the event lasts); the latest id wins.
+    db["checkin_answers"].create(
+        {"id": int, "round_id": int, "chat_id": int, "answer": str, "answered_at": str},
+        pk="id",
+        not_null={"round_id", "chat_id", "answer", "answered_at"},
+        foreign_keys=[("round_id", "checkin_rounds", "id"), ("chat_id", "leaders", "chat_id")],
+        if_not_exists=True,
+    )
+    db["checkin_answers"].create_index(["round_id", "chat_id", "id"], if_not_exists=True)
+    # A help request: open as soon as the leader presses "need help", its details filled in as they come.
+    db["help_requests"].create(
+        {
+            "id": int,
+            "round_id": int,
+            "chat_id": int,
+            "city_id": str,
+            "lat": float,
+            "lon": float,
+            "location_source": str,
+            "people": int,
+            "need": str,
+            "status": str,
+            "taken_by": str,
+            "taken_at": str,
+            "done_by": str,
+            "done_at": str,
+            "admin_message_id": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"round_id", "chat_id", "city_id", "status", "created_at", "updated_at"},
+        defaults={"status": "open"},
+        foreign_keys=[
+            ("round_id", "checkin_rounds", "id"),
+            ("chat_id", "leaders", "chat_id"),
+            ("city_id", "cities", "id"),
+        ],
+        if_not_exists=True,
+    )
+    # The live triage message per (round, city) in the admin chat, edited in place when its counts change.
+    db["checkin_summaries"].create(
+        {"round_id": int, "city_id": str, "message_id": int, "body": str, "updated_at": str},
+        pk=("round_id", "city_id"),
+        not_null={"message_id", "body", "updated_at"},
+        foreign_keys=[("round_id", "checkin_rounds", "id")],
+        if_not_exists=True,
+    )
+    db["help_requests"].create_index(["status", "city_id"], if_not_exists=True)
+    db["help_requests"].create_index(["round_id", "chat_id"], if_not_exists=True)
+    # A survey sent (or being sent) about one warning thread: once per thread, even across restarts.
+    db["survey_rounds"].create(
+        {"warning_id": int, "started_by": str, "started_at": str, "drill": int},
+        pk="warning_id",
+        not_null={"started_at", "drill"},
+        defaults={"drill": 0},
+        foreign_keys=[("warning_id", "warnings", "id")],
+        if_not_exists=True,
+    )
+    # After-action survey: one row per leader × warning × livelihood; each question is optional.
+    db["survey_answers"].create(
+        {
+            "warning_id": int,
+            "chat_id": int,
+            "livelihood": str,
+            "arrived": str,
+            "actions": str,
+            "loss_avoided": str,
+            "loss_happened": str,
+            "answered_at": str,
+            "updated_at": str,
+        },
+        pk=("warning_id", "chat_id", "livelihood"),
+        not_null={"answered_at", "updated_at"},
+        foreign_keys=[("warning_id", "warnings", "id"), ("chat_id", "leaders", "chat_id")],
+        if_not_exists=True,
+    )
+    db["survey_answers"].create_index(["chat_id"], if_not_exists=True)

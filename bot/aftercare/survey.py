@@ -1,0 +1,73 @@
+"""The after-action survey in the leader's chat: three questions, all buttons, each answer saved at once.
+
+Callback data carry the warning and the question, and answers live in the store, so a restart in the
+middle of a survey changes nothing: the next press simply continues.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ApplicationHandlerStop
+
+from bot import checkin_texts as t
+from bot import texts
+from bot.aftercare.keyboards import inline_markup
+from bot.handlers.common import Context, active_leader
+from subscribers import surveys
+from subscribers.leaders import Livelihood
+from subscribers.surveys import Action, Arrival, LossRange, SurveyError
+from subscribers.warnings import get_warning
+
+PATTERN = r"^sv:(\d+):(arr|act|next|avd|hap):(\w+|-)$"
+
+
+async def survey_pressed(update: Update, context: Context) -> None:
+    """One survey button: save the answer, then show the next question in the same message."""
+    query = update.callback_query
+    leader = await active_leader(update, context)
+    if leader is None:
+        raise ApplicationHandlerStop()
+    data, now = context.bot_data, context.bot_data.now()
+    warning_id, question, value = int(context.match.group(1)), context.match.group(2), context.match.group(3)
+    if get_warning(data.db, warning_id) is None:
+        await query.answer(texts.USER_ERROR, show_alert=True)
+        raise ApplicationHandlerStop()
+    key = (data.db, warning_id, leader.chat_id, leader.livelihood)
+    try:
+        if question == "arr":
+            answer = surveys.answer_arrived(*key, Arrival(value), now)
+            text, rows = t.SURVEY_ACTIONS, t.action_buttons(warning_id, leader.livelihood, answer.actions)
+        elif question == "act":
+            answer = surveys.toggle_action(*key, Action(value), now)
+            text, rows = t.SURVEY_ACTIONS, t.action_buttons(warning_id, leader.livelihood, answer.actions)
+        elif question == "next":
+            text, rows = t.SURVEY_AVOIDED, t.loss_buttons(warning_id, "avd")
+        elif question == "avd":
+            surveys.answer_loss(*key, now, avoided=LossRange(value))
+            text, rows = t.SURVEY_HAPPENED, t.loss_buttons(warning_id, "hap")
+        else:
+            surveys.answer_loss(*key, now, happened=LossRange(value))
+            text, rows = t.SURVEY_THANKS, []
+    except (ValueError, SurveyError):
+        # A button from an older keyboard (the leader changed livelihood since): say so, change nothing.
+        await query.answer(texts.USER_ERROR, show_alert=True)
+        raise ApplicationHandlerStop() from None
+    await query.answer()
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=inline_markup(rows))
+    except BadRequest:
+        # The same press twice: Telegram says "message is not modified"; the answer is saved either way.
+        pass
+    raise ApplicationHandlerStop()
+
+
+def survey_message(
+    warning_id: int, event: str, sent: datetime, livelihood: Livelihood, tz: ZoneInfo
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The survey's first message and its buttons, as the sender (a later session's fan-out) will send it."""
+    return t.survey_intro(event, sent, livelihood, tz), inline_markup(t.arrival_buttons(warning_id))

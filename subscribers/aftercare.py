@@ -1,0 +1,122 @@
+"""When to ask: which Severe/Extreme warnings still need a check-in round, which ended ones a survey,
+and who receives a survey. Each warning thread is asked once (a round or survey row marks it).
+
+These are the decisions the dispatch side calls; sending goes through the outbox.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlite_utils import Database
+
+from subscribers.impact import WARNED_KINDS, thread_of
+from subscribers.leaders import Livelihood
+from subscribers.timeutil import from_db, to_db
+
+URGENT = ("Severe", "Extreme")
+# A warning ends by an all-clear, a cancel or its expiry (the statuses of subscribers.warnings).
+ENDED = ("ended", "cancelled", "expired")
+
+
+class Due(BaseModel):
+    """A warning thread to ask about: its newest version and the cities it covered."""
+
+    warning_id: int
+    cities: list[str]
+
+
+class SurveyRecipient(BaseModel):
+    chat_id: int
+    city_id: str
+    livelihood: Livelihood
+
+
+def _asked(db: Database, table: str, ids: list[int]) -> bool:
+    marks = ", ".join("?" for _ in ids)
+    return bool(db.execute(f"select 1 from {table} where warning_id in ({marks}) limit 1", ids).fetchone())
+
+
+def _due(db: Database, sql: str, params: list, table: str, keep=None) -> list[Due]:
+    found: list[Due] = []
+    seen: set[int] = set()
+    for row in db.query(sql, params):
+        if row["id"] in seen:
+            continue
+        ids = thread_of(db, row["id"])
+        seen.update(ids)
+        if _asked(db, table, ids) or (keep is not None and not keep(ids)):
+            continue
+        marks = ", ".join("?" for _ in ids)
+        cities = sorted(
+            {c for r in db.query(f"select cities from warnings where id in ({marks})", ids) for c in json.loads(r["cities"] or "[]")}
+        )
+        found.append(Due(warning_id=max(ids), cities=cities))
+    return found
+
+
+def checkins_due(db: Database, now: datetime, since: datetime) -> list[Due]:
+    """Severe/Extreme warnings in force, first seen since `since`, whose thread has no check-in round yet."""
+    sql = (
+        "select id from warnings where status = 'active' and severity in (?, ?) and first_seen >= ?"
+        " and (expires is null or expires > ?) order by id"
+    )
+    return _due(db, sql, [*URGENT, to_db(since), to_db(now)], "checkin_rounds")
+
+
+def surveys_due(db: Database, since: datetime) -> list[Due]:
+    """Warnings that ended (all-clear, cancel, expiry) since `since`, Severe or above in some version, with no
+    survey yet, and sent to some leader (a warning nobody received has nobody to ask)."""
+    sql = (
+        f"select id from warnings where status in ({', '.join('?' for _ in ENDED)})"
+        " and (coalesce(last_seen, first_seen) >= ? or expires >= ?) order by id"
+    )
+    return _due(db, sql, [*ENDED, to_db(since), to_db(since)], "survey_rounds", keep=lambda ids: _urgent_and_sent(db, ids))
+
+
+def _urgent_and_sent(db: Database, ids: list[int]) -> bool:
+    marks = ", ".join("?" for _ in ids)
+    kinds = ", ".join("?" for _ in WARNED_KINDS)
+    urgent = db.execute(f"select 1 from warnings where id in ({marks}) and severity in (?, ?) limit 1", [*ids, *URGENT])
+    if not urgent.fetchone():
+        return False
+    sql = f"select 1 from outbox where ref_id in ({marks}) and kind in ({kinds}) and status = 'sent' limit 1"
+    return bool(db.execute(sql, [*ids, *WARNED_KINDS]).fetchone())
+
+
+def start_survey(db: Database, warning_id: int, now: datetime, started_by: str, drill: bool = False) -> bool:
+    """Mark the thread's survey as started; False when it was already (one survey per thread)."""
+    ids = thread_of(db, warning_id)
+    with db.atomic():
+        if _asked(db, "survey_rounds", ids):
+            return False
+        db.table("survey_rounds").insert(
+            {"warning_id": warning_id, "started_by": started_by, "started_at": to_db(now), "drill": int(drill)}
+        )
+    return True
+
+
+def survey_started_at(db: Database, warning_id: int) -> datetime | None:
+    """When the survey of this warning's thread started, or None."""
+    ids = thread_of(db, warning_id)
+    marks = ", ".join("?" for _ in ids)
+    row = db.execute(f"select min(started_at) from survey_rounds where warning_id in ({marks})", ids).fetchone()
+    return from_db(row[0]) if row else None
+
+
+def survey_recipients(db: Database, warning_id: int) -> list[SurveyRecipient]:
+    """Active leaders who were sent any version of this warning, by city then chat id."""
+    ids = thread_of(db, warning_id)
+    marks = ", ".join("?" for _ in ids)
+    kinds = ", ".join("?" for _ in WARNED_KINDS)
+    sql = (
+        "select distinct l.chat_id, l.city_id, l.livelihood from outbox o join leaders l on l.chat_id = o.chat_id"
+        f" where o.ref_id in ({marks}) and o.kind in ({kinds}) and o.status = 'sent' and l.active = 1"
+        " order by l.city_id, l.chat_id"
+    )
+    return [
+        SurveyRecipient(chat_id=r["chat_id"], city_id=r["city_id"], livelihood=r["livelihood"] or Livelihood.OTHER)
+        for r in db.query(sql, [*ids, *WARNED_KINDS])
+    ]

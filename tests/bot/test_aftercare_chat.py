@@ -1,0 +1,240 @@
+"""Check-ins, help requests, triage, survey and /impact through the real PTB stack and the fake Bot API.
+
+The fake keeps Telegram's 30/s limit on; the 1 s per-chat interval is off because a handler's replies to
+one chat follow each other within milliseconds here, while a person types for seconds between them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from telegram import Update
+from telegram.constants import ParseMode
+
+from bot import checkin_texts as t
+from bot.aftercare.admin import TRIAGE_JOB
+from bot.aftercare.keyboards import inline_markup
+from bot.aftercare.survey import survey_message
+from bot.app import build_application
+from bot.testing.fake_telegram import FakeTelegram, fake_settings
+from subscribers import checkins, surveys
+from subscribers.checkins import Answer, HelpStatus
+from subscribers.db import open_db
+from subscribers.leaders import Livelihood, upsert_leader
+from subscribers.surveys import Action, Arrival, LossRange
+from tests.helpers.admin_bot import ADMIN, STRANGER, command, press, run_job
+from tests.helpers.clock import Clock
+from tests.helpers.impact_data import seed_impact
+from tests.helpers.store import CITIES, add_cities, add_warning
+
+ADMIN_CHAT = -100900
+SECOND_ADMIN = 900002
+LEADER = 7001
+OTHER = 7002
+
+
+@pytest.fixture
+def fake():
+    server = FakeTelegram(per_chat_interval=0).start()
+    yield server
+    server.stop()
+    assert not server.unknown_methods
+
+
+@pytest.fixture
+def clock(now):
+    return Clock(now)
+
+
+@pytest.fixture
+def settings(fake, tmp_path):
+    base = fake_settings(fake, database=tmp_path / "floodbot.db", cities=CITIES)
+    telegram = base.telegram.model_copy(update={"admin_ids": [ADMIN, SECOND_ADMIN]})
+    return base.model_copy(update={"telegram": telegram})
+
+
+@pytest.fixture
+def store(settings, now):
+    db = open_db(settings.database)
+    add_cities(db, now)
+    upsert_leader(db, LEADER, "bo-yang", now, name="สมศรี", livelihood=Livelihood.FISHING)
+    upsert_leader(db, OTHER, "bo-yang", now, name="บุญมี", livelihood=Livelihood.TRADE)
+    yield db
+    db.close()
+
+
+@pytest.fixture
+async def app(settings, store, clock):
+    application = build_application(settings, store, clock)
+    async with application:
+        yield application
+
+
+async def ask(app, fake, round_id: int, chat_id: int = LEADER) -> int:
+    """Put the check-in question in the leader's chat, as the outbox will; returns its message id."""
+    sent = await app.bot.send_message(
+        chat_id, t.checkin_message("บ่อยาง", t.CHECKIN_BY_ADMIN), parse_mode=ParseMode.HTML,
+        reply_markup=inline_markup(t.checkin_buttons(round_id)),
+    )
+    return sent.message_id
+
+
+async def say(app, fake, update: dict) -> None:
+    await app.process_update(Update.de_json(update, app.bot))
+
+
+def texts(fake, chat_id: int) -> list[str]:
+    return [m.text or "" for m in fake.messages(chat_id)]
+
+
+@pytest.fixture
+def round_(store, now):
+    return checkins.start_round(store, ["bo-yang"], now, timedelta(minutes=60), "admin")
+
+
+async def test_need_help_steps_reach_the_admin_chat(app, fake, store, round_):
+    question = await ask(app, fake, round_.id)
+    await press(app, fake, LEADER, question, t.checkin_data(round_.id, Answer.NEED_HELP))
+    # The card is in the admin chat at once, before any detail: a leader cut off now is still on the list.
+    [card] = fake.messages(ADMIN_CHAT)
+    assert "คำขอความช่วยเหลือ #1" in card.text and "ยังไม่ได้ส่ง" in card.text
+    assert [label for label, _ in card.buttons()] == [t.TAKE, t.DONE]
+    steps = fake.messages(LEADER)[-1]
+    assert steps.text.startswith("🆘 รับเรื่องแล้ว") and steps.reply_markup["keyboard"][0][0]["request_location"]
+    await say(app, fake, fake.push_location(LEADER, 7.1981, 100.5963))
+    assert texts(fake, LEADER)[-1] == t.ASK_PEOPLE
+    await say(app, fake, fake.push_message(LEADER, "หลายคน"))
+    assert texts(fake, LEADER)[-1] == t.people_bad()
+    await say(app, fake, fake.push_message(LEADER, "4"))
+    assert texts(fake, LEADER)[-1] == t.ASK_NEED
+    await say(app, fake, fake.push_message(LEADER, "ผู้ป่วยติดเตียง/ผู้สูงอายุ"))
+    assert texts(fake, LEADER)[-1] == t.help_sent("บ่อยาง", 1) and "1784" in texts(fake, LEADER)[-1]
+    assert fake.messages(LEADER)[-1].reply_markup == {"remove_keyboard": True}
+    # The same card, edited in place with every detail.
+    [card] = fake.messages(ADMIN_CHAT)
+    assert "q=7.19810,100.59630" in card.text and "4 คน" in card.text and "ผู้ป่วยติดเตียง" in card.text
+    # The pin and the text belonged to the request, not to a field report (the leaders' later group).
+    assert store["field_reports"].count == 0 and store["report_drafts"].count == 0
+
+
+async def test_skipping_the_pin_uses_the_registered_area(app, fake, store, round_):
+    question = await ask(app, fake, round_.id)
+    await press(app, fake, LEADER, question, t.checkin_data(round_.id, Answer.NEED_HELP))
+    await say(app, fake, fake.push_message(LEADER, t.USE_AREA.format(city="บ่อยาง")))
+    assert texts(fake, LEADER)[-1] == t.ASK_PEOPLE
+    assert checkins.latest_request_of(store, LEADER).location_source == checkins.LocationSource.AREA
+
+
+async def test_two_admins_press_taken_at_once(app, fake, store, round_):
+    question = await ask(app, fake, round_.id)
+    await press(app, fake, LEADER, question, t.checkin_data(round_.id, Answer.NEED_HELP))
+    [card] = fake.messages(ADMIN_CHAT)
+    take = t.help_data(1, "take")
+    updates = [fake.push_callback(ADMIN_CHAT, card.message_id, take, from_id=who) for who in (ADMIN, SECOND_ADMIN)]
+    await asyncio.gather(*(app.process_update(Update.de_json(u, app.bot)) for u in updates))
+    toasts = sorted(c.get("text", "") for c in fake.answered_callbacks if c.get("text", "").startswith(("คุณ", "คำขอ")))
+    winner = checkins.get_request(store, 1).taken_by
+    assert len(toasts) == 2 and toasts[0] == f"คำขอ #1 มีผู้รับเรื่องแล้ว: {winner}" and toasts[1] == "คุณรับเรื่องคำขอ #1 แล้ว"
+    # The leader is told once, by the winner's name; the card keeps only ช่วยเหลือแล้ว.
+    assert sum("รับเรื่องคำขอหมายเลข 1" in x for x in texts(fake, LEADER)) == 1
+    assert [label for label, _ in fake.messages(ADMIN_CHAT)[0].buttons()] == [t.DONE]
+    done = fake.push_callback(ADMIN_CHAT, card.message_id, t.help_data(1, "done"), from_id=SECOND_ADMIN)
+    await app.process_update(Update.de_json(done, app.bot))
+    assert checkins.get_request(store, 1).status == HelpStatus.DONE
+    assert fake.messages(ADMIN_CHAT)[0].buttons() == [] and "🟢 ช่วยเหลือแล้ว" in fake.messages(ADMIN_CHAT)[0].text
+    assert "ช่วยเหลือคำขอหมายเลข 1 แล้ว" in texts(fake, LEADER)[-1]
+
+
+async def test_only_admins_can_press_taken(app, fake, store, round_):
+    question = await ask(app, fake, round_.id)
+    await press(app, fake, LEADER, question, t.checkin_data(round_.id, Answer.NEED_HELP))
+    [card] = fake.messages(ADMIN_CHAT)
+    update = fake.push_callback(ADMIN_CHAT, card.message_id, t.help_data(1, "take"), from_id=STRANGER)
+    await app.process_update(Update.de_json(update, app.bot))
+    assert checkins.get_request(store, 1).status == HelpStatus.OPEN
+
+
+async def test_leader_changes_from_need_help_to_safe(app, fake, store, round_):
+    question = await ask(app, fake, round_.id)
+    await press(app, fake, LEADER, question, t.checkin_data(round_.id, Answer.NEED_HELP))
+    await press(app, fake, LEADER, question, t.checkin_data(round_.id, Answer.SAFE))
+    assert texts(fake, LEADER)[-1].startswith("บันทึกแล้ว: ✅ ปลอดภัย")
+    assert "ยกเลิกคำขอความช่วยเหลือหมายเลข 1 แล้ว" in texts(fake, LEADER)[-1]
+    [card] = fake.messages(ADMIN_CHAT)
+    assert "⚪ แกนนำแจ้งว่าปลอดภัยแล้ว" in card.text and card.buttons() == []
+    assert [a.answer for a in checkins.answer_history(store, round_.id, LEADER)] == [Answer.NEED_HELP, Answer.SAFE]
+    # A text now is not taken for a need-help step (the conversation ended with "safe").
+    await say(app, fake, fake.push_message(LEADER, "4"))
+    assert checkins.get_request(store, 1).people is None
+
+
+async def test_answer_after_the_round_closed(app, fake, store, round_, now):
+    question = await ask(app, fake, round_.id)
+    checkins.close_round(store, round_.id, now)
+    await press(app, fake, LEADER, question, t.checkin_data(round_.id, Answer.SAFE))
+    assert fake.answered_callbacks[-1]["text"] == t.ROUND_CLOSED
+    assert checkins.answer_history(store, round_.id, LEADER) == []
+
+
+async def test_triage_message_is_posted_then_edited_only_on_change(app, fake, store, round_, clock):
+    await run_job(app, TRIAGE_JOB)
+    [summary] = fake.messages(ADMIN_CHAT)
+    assert "ถาม 2 คน" in summary.text and "⏳ ยังไม่ตอบ 2" in summary.text
+    await run_job(app, TRIAGE_JOB)
+    assert fake.messages(ADMIN_CHAT)[0].edits == []
+    question = await ask(app, fake, round_.id)
+    await press(app, fake, LEADER, question, t.checkin_data(round_.id, Answer.SAFE))
+    await run_job(app, TRIAGE_JOB)
+    assert len(fake.messages(ADMIN_CHAT)[0].edits) == 1 and "✅ ปลอดภัย 1" in fake.messages(ADMIN_CHAT)[0].text
+    clock.advance(minutes=61)
+    await run_job(app, TRIAGE_JOB)
+    assert "❓ ไม่ทราบสถานะ 1: บุญมี" in fake.messages(ADMIN_CHAT)[0].text
+    assert len(fake.messages(ADMIN_CHAT)) == 1
+
+
+async def test_survey_survives_a_restart_midway(settings, store, fake, clock, now):
+    warning = add_warning(store, now, event="Heavy Rain", status="ended")
+    first = build_application(settings, store, clock)
+    async with first:
+        text, keyboard = survey_message(warning, "Heavy Rain", now, Livelihood.FISHING, settings.tz)
+        sent = await first.bot.send_message(LEADER, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+        await press(first, fake, LEADER, sent.message_id, t.survey_data(warning, "arr", Arrival.ON_TIME))
+        await press(first, fake, LEADER, sent.message_id, t.survey_data(warning, "act", Action.BOAT_ASHORE))
+    second = build_application(settings, store, clock)
+    async with second:
+        # The keyboard on the phone still shows the ✓ from before the restart; the next press continues.
+        assert ("✓ นำเรือเข้าฝั่ง", t.survey_data(warning, "act", Action.BOAT_ASHORE)) in fake.message(
+            LEADER, sent.message_id
+        ).buttons()
+        await press(second, fake, LEADER, sent.message_id, t.survey_data(warning, "act", Action.SECURE_GEAR))
+        await press(second, fake, LEADER, sent.message_id, t.survey_data(warning, "next", "-"))
+        await press(second, fake, LEADER, sent.message_id, t.survey_data(warning, "avd", LossRange.FROM_5K_TO_20K))
+        await press(second, fake, LEADER, sent.message_id, t.survey_data(warning, "hap", LossRange.NONE))
+    assert fake.message(LEADER, sent.message_id).text == t.SURVEY_THANKS
+    answer = surveys.get_answer(store, warning, LEADER, Livelihood.FISHING)
+    assert (answer.arrived, answer.actions) == (Arrival.ON_TIME, [Action.BOAT_ASHORE, Action.SECURE_GEAR])
+    assert (answer.loss_avoided, answer.loss_happened) == (LossRange.FROM_5K_TO_20K, LossRange.NONE)
+
+
+async def test_help_requests_command(app, fake, store, round_):
+    await command(app, fake, ADMIN, "/help_requests")
+    assert texts(fake, ADMIN)[-1] == t.REQUESTS_NONE
+    checkins.record_answer(store, round_.id, OTHER, Answer.NEED_HELP, round_.started_at)
+    await command(app, fake, ADMIN, "/help_requests bo-yang")
+    assert texts(fake, ADMIN)[-1].startswith("🆘 คำขอความช่วยเหลือที่ยังไม่เสร็จ (1)\n#1 บ่อยาง · บุญมี")
+    await command(app, fake, ADMIN, "/help_requests atlantis")
+    assert "atlantis" in texts(fake, ADMIN)[-1]
+    await command(app, fake, STRANGER, "/help_requests")
+    assert texts(fake, STRANGER)[-1] == "ขออภัย คำสั่งนี้สำหรับผู้ดูแลระบบเท่านั้น"
+
+
+async def test_impact_sends_summary_and_chart(app, fake, store, now):
+    v1, v2 = seed_impact(store, now)
+    await command(app, fake, ADMIN, f"/impact {v2}")
+    summary, chart = fake.messages(ADMIN)[-2:]
+    assert summary.text.startswith(f"📊 <b>ผลการแจ้งเตือน: ประกาศ #{v2} ฝนตกหนัก") and "(n=3)" in summary.text
+    assert chart.method == "sendPhoto"
+    await command(app, fake, ADMIN, "/impact 2024-13")
+    assert texts(fake, ADMIN)[-1] == t.IMPACT_USAGE
