@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 from telegram.ext import Application, ContextTypes
@@ -12,6 +13,9 @@ from bot.admin import register_admin_handlers
 from bot.delivery_jobs import register_delivery
 from bot.handlers import register_leader_handlers
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 
 def _utc_now() -> datetime:
@@ -24,6 +28,8 @@ class BotData:
     settings: Settings
     db: Database
     clock: Callable[[], datetime] = staticmethod(_utc_now)
+    # Set by `floodbot run` (bot.monitor); None in tests and the demo, where nothing is scraped.
+    metrics: Metrics | None = None
 
     def now(self) -> datetime:
         """The current time (injected in tests)."""

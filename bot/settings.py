@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from alerts.model import City, Severity
 
@@ -27,6 +27,7 @@ THAI_LAT = (5.5, 20.6)
 THAI_LON = (97.3, 105.7)
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,200}")
 
 
 class ConfigError(Exception):
@@ -64,6 +65,16 @@ class TelegramSettings(_Section):
     admin_chat_id: int | None = None
 
     _url = field_validator("base_url", "base_file_url")(_check_url)
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never repeats the value: a token must not reach the terminal or the journal.
+        if value is not None and not _TOKEN.fullmatch(value.get_secret_value()):
+            if not value.get_secret_value().strip():
+                raise ValueError("is empty; set FLOODBOT_TELEGRAM__TOKEN to the token from @BotFather (or unset it)")
+            raise ValueError("is not a bot token (digits, a colon, then letters, as @BotFather gives it)")
+        return value
 
     @field_validator("bot_username")
     @classmethod
@@ -187,6 +198,45 @@ class AdminSettings(_Section):
     notice_grace_minutes: int = Field(default=60, ge=1)
 
 
+class MonitoringSettings(_Section):
+    """The optional HTTP listener for /healthz and /metrics, and when polling or delivery count as stalled."""
+
+    # host:port on a loopback address, e.g. "127.0.0.1:9464"; unset = no listener.
+    listen: str | None = None
+    # /healthz fails when no poll has finished for this long (0 = three polling intervals plus two minutes).
+    poll_stall_seconds: int = Field(default=0, ge=0)
+    # ...or when the delivery worker has not finished a pass, or a due message has waited, this long.
+    delivery_stall_seconds: int = Field(default=300, ge=30)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, sep, port = value.rpartition(":")
+        if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, e.g. '127.0.0.1:9464'")
+        if host.strip("[]") not in ("localhost",) and not _is_loopback(host.strip("[]")):
+            raise ValueError("must be a loopback address (127.0.0.1, ::1 or localhost); put a proxy in front")
+        return value
+
+    def address(self) -> tuple[str, int] | None:
+        """(host, port) to listen on, or None when the listener is off."""
+        if self.listen is None:
+            return None
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class NoticeSettings(_Section):
     """A recurring notice: a 5-field cron schedule in the configured timezone, the cities, the Thai text."""
 
@@ -228,6 +278,7 @@ class Settings(BaseSettings):
     feeds: list[FeedSettings] = Field(default_factory=list)
     cities: list[CitySettings] = Field(default_factory=list)
     admin: AdminSettings = Field(default_factory=AdminSettings)
+    monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
     notices: list[NoticeSettings] = Field(default_factory=list)
 
     @field_validator("timezone")
@@ -265,6 +316,11 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """The configured timezone."""
         return ZoneInfo(self.timezone)
+
+    def secrets(self) -> list[str]:
+        """Every secret value (bot token, feed keys), for redaction from logs and error lines."""
+        values = [self.telegram.token] + [f.key for f in self.feeds]
+        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
 
     @classmethod
     def settings_customise_sources(
@@ -316,6 +372,8 @@ def load_settings(path: Path | str | None = None) -> Settings:
         settings = Settings(**data)
     except ValidationError as exc:
         raise ConfigError([_problem(err) for err in exc.errors()]) from None
+    except SettingsError as exc:
+        raise ConfigError([_env_problem(exc)]) from None
     finally:
         if saved is not None:
             os.environ[ENV_CONFIG] = saved
@@ -339,6 +397,23 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     if problems:
         raise ConfigError(problems)
     return settings.model_copy(update={"database": database, "cities": cities})
+
+
+def _env_problem(exc: SettingsError) -> str:
+    """pydantic-settings cannot decode a list from the environment: name the variable, never its value."""
+    import json
+
+    match = re.search(r'field "(\w+)"', str(exc))
+    prefix = f"FLOODBOT_{match.group(1).upper() if match else ''}"
+    # Only list-valued keys are decoded as JSON; a plain string (a token, a URL) is never the culprit.
+    names = sorted(k for k in os.environ if k.upper().startswith(prefix) and k.upper() != ENV_CONFIG
+                   and not _TOKEN.fullmatch(os.environ[k]) and "://" not in os.environ[k])
+    for name in names:
+        try:
+            json.loads(os.environ[name])
+        except ValueError:
+            return f"{name}: a list must be written as JSON, e.g. {name}='[123, 456]'"
+    return f"{', '.join(names) or prefix}: cannot be read from the environment ({exc})"
 
 
 def _problem(error: Any) -> str:

@@ -31,7 +31,10 @@ def _now() -> datetime:
 
 
 def shell_invite(settings: Settings, city_id: str, now: datetime) -> CityInvite:
-    """A new invite for a city, audited as the shell."""
+    """A new invite for a city, audited as the shell; only configured cities (a removed one stays in the store)."""
+    known = [c.id for c in settings.cities]
+    if city_id not in known:
+        raise AdminCommandError(f"unknown city {city_id!r}; known: {', '.join(known)}")
     db = open_db(settings.database)
     try:
         try:
@@ -63,6 +66,9 @@ def shell_broadcast(
         raise AdminCommandError(f"unknown city {unknown[0]!r}; known: {', '.join(sorted(known))}")
     db = open_db(settings.database)
     try:
+        if settings.telegram.token is not None:
+            # A rejected token (InvalidToken) stops here, before anything is queued: a retry never sends twice.
+            asyncio.run(_check_token(settings))
         message = texts.notice_message(text)
         notice_id, rows = notices.create_notice(db, message, cities, SHELL_ACTOR, now())
         audit.record(db, now(), SHELL_ACTOR, "broadcast", notice_id=notice_id, cities=cities or ["all"], recipients=rows)
@@ -74,6 +80,21 @@ def shell_broadcast(
         db.close()
 
 
+def _bot(settings: Settings) -> Bot:
+    assert settings.telegram.token is not None
+    return Bot(
+        settings.telegram.token.get_secret_value(),
+        base_url=settings.telegram.base_url,
+        base_file_url=settings.telegram.base_file_url,
+    )
+
+
+async def _check_token(settings: Settings) -> None:
+    """getMe once: raises InvalidToken when Telegram (or a wrong base_url) rejects the token."""
+    async with _bot(settings):
+        pass
+
+
 async def _drain(
     settings: Settings,
     db: Database,
@@ -82,13 +103,7 @@ async def _drain(
     on_progress: Callable[[notices.Progress], None] | None,
 ) -> notices.Progress:
     """Run the delivery worker once (it drains every due row), showing this notice's progress meanwhile."""
-    assert settings.telegram.token is not None
-    bot = Bot(
-        settings.telegram.token.get_secret_value(),
-        base_url=settings.telegram.base_url,
-        base_file_url=settings.telegram.base_file_url,
-    )
-    async with bot:
+    async with _bot(settings) as bot:
         worker = asyncio.create_task(deliver_due(bot, db, settings, now))
         while not worker.done():
             if on_progress:
