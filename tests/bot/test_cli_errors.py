@@ -166,3 +166,46 @@ def test_version():
     from importlib.metadata import version
 
     assert result.returncode == 0 and result.stdout.strip() == f"floodbot {version('floodbot')}"
+
+
+def test_check_writes_nothing_and_reports_problems(ready):
+    db_path = ready / "floodbot.db"
+    before = {p.name: p.read_bytes() for p in ready.iterdir() if p.is_file()}
+    result = run_floodbot("check", cwd=ready)
+    assert result.returncode == 0, result.stderr
+    assert "database: " in result.stdout and "ok (schema" in result.stdout
+    # The database is unchanged (a read-only SQLite reader may leave its empty -wal/-shm index, 0600).
+    assert db_path.read_bytes() == before["floodbot.db"]
+    assert {p.name for p in ready.iterdir()} <= {*before, "floodbot.db-wal", "floodbot.db-shm"}
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in ready.glob("floodbot.db*"))
+    # A city added to the config but not yet synced by init: check names it, exit 2.
+    config = ready / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '\n[[cities]]\nid = "hat-yai"\nname_th = "หาดใหญ่"\nprovince_code = "90"\ntambon_code = "901101"\n'
+        + "lat = 7.006\nlon = 100.468\n",
+        encoding="utf-8",
+    )
+    result = run_floodbot("check", cwd=ready)
+    assert result.returncode == 2 and "hat-yai" in one_line(result) and "floodbot init" in result.stderr
+    assert db_path.read_bytes() == before["floodbot.db"]
+
+
+def test_init_retires_removed_cities_and_invite_refuses_them(ready):
+    config = ready / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    start = text.index('[[cities]]\nid = "bo-yang"')
+    end = text.index("[[cities]]", start + 1)
+    config.write_text(text[:start] + text[end:], encoding="utf-8")
+    result = run_floodbot("init", cwd=ready)
+    assert result.returncode == 0, result.stderr
+    assert "bo-yang" not in result.stdout
+    assert "city bo-yang is no longer in the config: 1 invites revoked; its 2 active leaders" in result.stderr
+    db = open_db(ready / "floodbot.db")
+    assert [r["revoked"] for r in db.query("select revoked from invites where city_id = 'bo-yang'")] == [1]
+    db.close()
+    refused = run_floodbot("invite", "bo-yang", cwd=ready)
+    assert refused.returncode == 2 and "unknown city 'bo-yang'" in one_line(refused)
+    # Said once: a second init has nothing left to revoke but still names the leaders.
+    again = run_floodbot("init", cwd=ready)
+    assert "0 invites revoked; its 2 active leaders" in again.stderr
