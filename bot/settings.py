@@ -5,8 +5,11 @@
 
 from __future__ import annotations
 
+import csv
+import functools
 import os
 import re
+from importlib import resources
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +29,9 @@ FEED_KINDS = ("cap", "tmd-warning-news", "thaiwater-waterlevel")
 THAI_LAT = (5.5, 20.6)
 THAI_LON = (97.3, 105.7)
 
+# Province boxes are coarse (alerts/data/province_bounds.csv): allow about 25 km beyond them.
+PROVINCE_MARGIN = 0.25
+
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,200}")
 
@@ -40,6 +46,14 @@ class ConfigError(Exception):
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+@functools.cache
+def province_bounds() -> dict[str, tuple[float, float, float, float]]:
+    """Province code -> (south, west, north, east), from alerts/data/province_bounds.csv."""
+    text = resources.files("alerts").joinpath("data", "province_bounds.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {r["code"]: (float(r["south"]), float(r["west"]), float(r["north"]), float(r["east"])) for r in rows}
 
 
 def _check_url(value: str) -> str:
@@ -155,6 +169,17 @@ class CitySettings(_Section):
         if not self.tambon_code.startswith(self.province_code):
             raise ValueError(
                 f"tambon_code {self.tambon_code} must start with province_code {self.province_code}"
+            )
+        bounds = province_bounds()
+        if self.province_code not in bounds:
+            raise ValueError(f"province_code {self.province_code} is not a Thai province code (see alerts/data/provinces.csv)")
+        south, west, north, east = bounds[self.province_code]
+        m = PROVINCE_MARGIN
+        if not (south - m <= self.lat <= north + m and west - m <= self.lon <= east + m):
+            # A wrong province code or pasted coordinates would send this city another province's warnings.
+            raise ValueError(
+                f"lat/lon {self.lat}, {self.lon} is outside province {self.province_code}"
+                f" ({south}-{north} N, {west}-{east} E): check the coordinates and province_code"
             )
         return self
 
