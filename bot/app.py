@@ -12,6 +12,7 @@ from telegram.ext import Application, ContextTypes
 from bot.admin import register_admin_handlers
 from bot.delivery_jobs import register_delivery
 from bot.handlers import register_leader_handlers
+from bot.handlers.guards import unknown_button_handler
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ def build_application(
     register_delivery(app)
     # Admin tools (issue 7): admin commands, /broadcast, drill reports, feed health, recurring notices.
     register_admin_handlers(app)
+    # Issue 12: last in group 0, so every button press nobody took (forged, stale) is still answered.
+    app.add_handler(unknown_button_handler())
     # The leaders' bot in private chat (issue 6), in its own handler group.
     register_leader_handlers(app)
     return app
