@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from telegram.error import InvalidToken, TelegramError
@@ -186,7 +187,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         except OSError as exc:
             raise UsageError(f"export: cannot write {args.output}: {exc.strerror or exc}") from None
     try:
-        content = shell_export(settings, args.kind, args.format)
+        content = shell_export(settings, args.kind, args.format, Path(args.output) if args.output else None)
     except AdminCommandError as exc:
         raise UsageError(f"export: {exc}") from None
     # Text is UTF-8 (not utf-8-sig: the CSV text already starts with its BOM); a workbook is bytes.
@@ -201,8 +202,6 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _replace_private(path: str, create: Callable[[Any], None]) -> None:
-    from pathlib import Path
-
     target = Path(path)
     if target.exists():
         target.chmod(0o600)

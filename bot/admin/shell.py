@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlite_utils import Database
 from telegram import Bot
 
+from bot import export_xlsx
 from bot.admin import texts
 from bot.admin.invite import invite_row
 from bot.delivery import deliver_due
@@ -95,6 +97,21 @@ async def _check_token(settings: Settings) -> None:
         pass
 
 
+def _workbook(settings: Settings, db: Database, kind: str, output: Path | None) -> bytes:
+    rows = exports.export_rows(db, kind, settings.tz)
+    links: dict[str, str] = {}
+    folder = output.with_name(output.stem + "-photos") if output else None
+    has_photos = kind == "reports" and any(r.get("photos") for r in rows)
+    if has_photos and folder is not None and settings.telegram.token is not None:
+        links = asyncio.run(_download(settings, rows, folder))
+    return export_xlsx.workbook(kind, rows, settings.tz, links, folder.name if folder else "")
+
+
+async def _download(settings: Settings, rows: list[dict], folder: Path) -> dict[str, str]:
+    async with _bot(settings) as bot:
+        return await export_xlsx.download_photos(bot, rows, folder)
+
+
 async def _drain(
     settings: Settings,
     db: Database,
@@ -117,12 +134,15 @@ async def _drain(
     return result
 
 
-def shell_export(settings: Settings, kind: str, fmt: str) -> str:
-    """One export as text (CSV with BOM or GeoJSON)."""
+def shell_export(settings: Settings, kind: str, fmt: str, output: Path | None = None) -> str | bytes:
+    """One export: CSV with BOM or GeoJSON as text, or an .xlsx workbook as bytes (its photos saved beside `output`)."""
     db = open_db(settings.database)
     try:
         try:
-            result = exports.export(db, kind, fmt)
+            if fmt == "xlsx":
+                result: str | bytes = _workbook(settings, db, kind, output)
+            else:
+                result = exports.export(db, kind, fmt, settings.tz)
         except exports.ExportError as exc:
             raise AdminCommandError(str(exc)) from None
         audit.record(db, _now(), SHELL_ACTOR, "export", kind=kind, format=fmt)
