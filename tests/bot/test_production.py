@@ -219,6 +219,8 @@ def test_readme_production_setup(tmp_path, fake, httpserver):
 
     journal = (tmp_path / "journal.log").read_text(encoding="utf-8")
     assert "monitoring: /healthz and /metrics on" in journal
+    assert f"signup: chat {LEADER} joined city bo-yang" in journal
+    assert f"signup: chat {LEADER} finished sign-up in bo-yang (farming)" in journal
     # The example's bot_username is not the fake's bot: said once, at start.
     assert journal.count("telegram.bot_username is 'floodbot_th_bot' but the token belongs to @floodbot_test_bot") == 1
     assert re.search(r"poll: 1 new; 1 warnings in force \(1 Severe\)", journal)
