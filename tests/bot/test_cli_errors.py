@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.instance import instance_lock
+from bot.settings import load_settings
+from bot.setup import init_store
 from bot.testing.fake_telegram import FakeTelegram
 from subscribers.db import open_db
 from tests.helpers.admin_data import seed_leaders
@@ -36,8 +38,8 @@ def site(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def ready(site: Path, now) -> Path:
-    """The example config, `floodbot init` done, two leaders in bo-yang."""
-    assert run_floodbot("init", cwd=site).returncode == 0
+    """The example config, init done (in-process: the subprocess is tested elsewhere), two leaders in bo-yang."""
+    init_store(load_settings(site / "config.toml"), now)
     db = open_db(site / "floodbot.db")
     seed_leaders(db, now, {"bo-yang": [11, 12]})
     db.close()

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from bot.settings import load_settings
+from bot.setup import init_store
 from bot.testing.fake_telegram import FakeTelegram
 from subscribers import audit
 from subscribers.db import open_db
@@ -34,7 +36,7 @@ def fake():
 @pytest.fixture
 def site(tmp_path: Path, now, fake) -> Path:
     shutil.copy(ROOT / "config.example.toml", tmp_path / "config.toml")
-    assert run_floodbot("init", cwd=tmp_path).returncode == 0
+    init_store(load_settings(tmp_path / "config.toml"), now)
     db = open_db(tmp_path / "floodbot.db")
     upsert_leader(db, 11, "bo-yang", now, name="สมชาย", livelihood=Livelihood.FISHING)
     photo = fake.add_file(PHOTO)
