@@ -123,3 +123,15 @@ async def test_the_bot_leaves_groups_a_stranger_added_it_to(app, fake):
     # Being removed is not being added.
     await app.process_update(Update.de_json(my_chat_member(-100999, STRANGER, old="member", new="left"), app.bot))
     assert fake.left_chats == [-100777] and len(fake.messages(ADMIN_CHAT)) == 1
+
+
+async def test_an_error_quoting_the_token_reaches_the_admin_chat_masked(app, fake):
+    from telegram.ext import CommandHandler
+
+    async def broken(update, context):
+        raise RuntimeError(f"request to https://api.telegram.org/bot{fake.token}/getMe failed")
+
+    app.add_handler(CommandHandler("broken", broken), group=-3)
+    await command(app, fake, ADMIN, "/broken")
+    [told] = fake.messages(ADMIN_CHAT)
+    assert "[REDACTED]" in told.text and fake.token.split(":")[1] not in told.text
