@@ -180,15 +180,22 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.format == "xlsx" and not args.output:
         raise UsageError("export: --format xlsx needs --output FILE.xlsx (a workbook is not text)")
-    if args.output:
+    output = Path(args.output) if args.output else None
+    created = output is not None and not output.exists()
+    if output is not None:
         try:
             # Exports hold names and chat ids: the file is the owner's only (0600), made before any work.
-            _replace_private(args.output, create_private_file)
+            if created:
+                create_private_file(output)
+            else:
+                output.chmod(0o600)
         except OSError as exc:
-            raise UsageError(f"export: cannot write {args.output}: {exc.strerror or exc}") from None
+            raise UsageError(f"export: cannot write {output}: {exc.strerror or exc}") from None
     try:
-        content = shell_export(settings, args.kind, args.format, Path(args.output) if args.output else None)
+        content = shell_export(settings, args.kind, args.format, output)
     except AdminCommandError as exc:
+        if created:
+            output.unlink()  # no empty file left behind by a refused export
         raise UsageError(f"export: {exc}") from None
     # Text is UTF-8 (not utf-8-sig: the CSV text already starts with its BOM); a workbook is bytes.
     data = content if isinstance(content, bytes) else content.encode("utf-8")
@@ -199,14 +206,6 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     return EXIT_OK
-
-
-def _replace_private(path: str, create: Callable[[Any], None]) -> None:
-    target = Path(path)
-    if target.exists():
-        target.chmod(0o600)
-    else:
-        create(target)
 
 
 def add_admin_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
