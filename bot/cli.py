@@ -90,7 +90,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The bot, the poller and the delivery worker, until SIGINT/SIGTERM (one instance per database)."""
-    from bot.instance import InstanceLockedError, instance_lock
+    from bot.instance import InstanceLockError, instance_lock
     from bot.monitor import MonitoringError
     from bot.runner import MissingTokenError, run
     from subscribers.db import require_database
@@ -99,7 +99,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         require_database(settings.database)
         with instance_lock(settings.database):
             run(settings)
-    except (MissingTokenError, InstanceLockedError, MonitoringError) as exc:
+    except (MissingTokenError, InstanceLockError, MonitoringError) as exc:
         raise UsageError(str(exc)) from None
     return EXIT_OK
 

@@ -15,7 +15,11 @@ from pathlib import Path
 from subscribers.db import PRIVATE_FILE_MODE
 
 
-class InstanceLockedError(Exception):
+class InstanceLockError(Exception):
+    """The instance lock cannot be taken (exit 2: the operator must act)."""
+
+
+class InstanceLockedError(InstanceLockError):
     """Another `floodbot run` holds this database."""
 
 
@@ -28,7 +32,10 @@ def lock_path(database: Path) -> Path:
 def instance_lock(database: Path) -> Iterator[Path]:
     """Hold the database's instance lock for the block, or raise `InstanceLockedError` naming the holder."""
     path = lock_path(database)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
+    except OSError as exc:
+        raise InstanceLockError(f"cannot create the lock file {path}: {exc.strerror}; its folder must be writable") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
