@@ -211,3 +211,21 @@ def test_init_retires_removed_cities_and_invite_refuses_them(ready):
     # Said once: a second init has nothing left to revoke but still names the leaders.
     again = run_floodbot("init", cwd=ready)
     assert "0 invites revoked; its 2 active leaders" in again.stderr
+
+
+def test_health_listener_on_a_busy_port_is_one_line(ready):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {"FLOODBOT_TELEGRAM__TOKEN": BAD_TOKEN, "FLOODBOT_MONITORING__LISTEN": f"127.0.0.1:{port}"}
+        result = run_floodbot("run", cwd=ready, env=env)
+    assert result.returncode == 2
+    assert f"monitoring.listen: cannot listen on 127.0.0.1:{port}" in one_line(result)
+
+
+def test_health_listener_must_be_loopback(ready):
+    result = run_floodbot("check", cwd=ready, env={"FLOODBOT_MONITORING__LISTEN": "0.0.0.0:9464"})
+    assert result.returncode == 2 and "monitoring.listen: must be a loopback address" in one_line(result)
