@@ -88,7 +88,7 @@ class Site:
     def floodbot(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [*floodbot_command(), *args], cwd=self.state, env=self.env, capture_output=True, text=True,
-            timeout=60, preexec_fn=lambda: os.umask(0o077),  # UMask=0077
+            timeout=60, umask=0o077,  # UMask=0077
         )
 
     def shell(self, line: str) -> subprocess.CompletedProcess:
@@ -96,14 +96,14 @@ class Site:
         line = self.local(line).replace("sudo -u floodbot ", "").replace("-o floodbot -g floodbot ", "")
         return subprocess.run(
             ["bash", "-euc", line], cwd=self.state, env=self.env, capture_output=True, text=True, timeout=60,
-            preexec_fn=lambda: os.umask(0o077),
+            umask=0o077,
         )
 
     def start(self) -> subprocess.Popen:
         self.log = (self.state.parent / "journal.log").open("a+", encoding="utf-8")
         return subprocess.Popen(
             [*floodbot_command(), "run"], cwd=self.state, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-            preexec_fn=lambda: os.umask(0o077),
+            umask=0o077,
         )
 
     def get(self, path: str) -> tuple[int, str]:
