@@ -74,7 +74,7 @@ def chats(n: int) -> list[int]:
 def _store(n: int, folder: Path):
     """A fresh file-backed store with n leaders and one Severe warning enqueued to each."""
     now = datetime.now(UTC)
-    db = open_db(folder / f"bench-{n}-{time.monotonic_ns()}.db")
+    db = open_db(folder / f"bench-{n}-{time.monotonic_ns()}.db", create=True)
     add_leaders(db, chats(n), now)
     w = add_warning(db, now)
     outbox.enqueue(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 from telegram.ext import Application, ContextTypes
@@ -12,7 +13,11 @@ from bot.admin import register_admin_handlers
 from bot.aftercare import register_aftercare
 from bot.delivery_jobs import register_delivery
 from bot.handlers import register_leader_handlers
+from bot.handlers.guards import unknown_button_handler
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 
 def _utc_now() -> datetime:
@@ -25,6 +30,8 @@ class BotData:
     settings: Settings
     db: Database
     clock: Callable[[], datetime] = staticmethod(_utc_now)
+    # Set by `floodbot run` (bot.monitor); None in tests and the demo, where nothing is scraped.
+    metrics: Metrics | None = None
 
     def now(self) -> datetime:
         """The current time (injected in tests)."""
@@ -58,6 +65,8 @@ def build_application(
     register_admin_handlers(app)
     # Check-ins, help requests, the after-action survey and /impact (issue 13).
     register_aftercare(app)
+    # Issue 12: last in group 0, so every button press nobody took (forged, stale) is still answered.
+    app.add_handler(unknown_button_handler())
     # The leaders' bot in private chat (issue 6), in its own handler group.
     register_leader_handlers(app)
     return app

@@ -11,10 +11,14 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from telegram.error import InvalidToken, TelegramError
+
+from bot import redact
 from bot.settings import ConfigError, Settings, load_settings
-from subscribers.db import StoreError
+from subscribers.db import StoreError, StoreSetupError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -31,10 +35,12 @@ def _now() -> datetime:
 
 def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     """Create or migrate the database, sync cities, print city-id, invite code and link per city."""
-    from bot.setup import init_store
+    from bot.setup import init_store, removed_cities
 
     for row in init_store(settings, _now()):
         print(f"{row.city_id}\t{row.code}\t{row.link}")
+    for line in removed_cities(settings, _now()):
+        print(f"floodbot: {line}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -83,13 +89,42 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """The bot, the poller and the delivery worker, until SIGINT/SIGTERM."""
+    """The bot, the poller and the delivery worker, until SIGINT/SIGTERM (one instance per database)."""
+    from bot.instance import InstanceLockError, instance_lock
+    from bot.monitor import MonitoringError
     from bot.runner import MissingTokenError, run
+    from subscribers.db import require_database
 
     try:
-        run(settings)
-    except MissingTokenError as exc:
+        require_database(settings.database)
+        with instance_lock(settings.database):
+            run(settings)
+    except (MissingTokenError, InstanceLockError, MonitoringError) as exc:
         raise UsageError(str(exc)) from None
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate the config, the database schema, the feeds' URLs and the cities; write nothing."""
+    from bot.check import check
+
+    problems, notes = check(settings)
+    for line in notes:
+        print(line)
+    for line in problems:
+        print(f"floodbot: {line}", file=sys.stderr)
+    return EXIT_USAGE if problems else EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy the live database to FILE with SQLite's online backup (safe while the bot runs)."""
+    from subscribers.backup import BackupError, backup
+
+    try:
+        rows = backup(settings.database, args.file)
+    except BackupError as exc:
+        raise UsageError(f"backup: {exc}") from None
+    print(f"backup: {args.file}: {rows} leaders, checked")
     return EXIT_OK
 
 
@@ -141,17 +176,35 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write one export to stdout or --output."""
     from bot.admin.shell import AdminCommandError, shell_export
 
+    from subscribers.db import create_private_file
+
+    if args.format == "xlsx" and not args.output:
+        raise UsageError("export: --format xlsx needs --output FILE.xlsx (a workbook is not text)")
+    output = Path(args.output) if args.output else None
+    created = output is not None and not output.exists()
+    if output is not None:
+        try:
+            # Exports hold names and chat ids: the file is the owner's only (0600), made before any work.
+            if created:
+                create_private_file(output)
+            else:
+                output.chmod(0o600)
+        except OSError as exc:
+            raise UsageError(f"export: cannot write {output}: {exc.strerror or exc}") from None
     try:
-        text = shell_export(settings, args.kind, args.format)
+        content = shell_export(settings, args.kind, args.format, output)
     except AdminCommandError as exc:
+        if created:
+            output.unlink()  # no empty file left behind by a refused export
         raise UsageError(f"export: {exc}") from None
+    # Text is UTF-8 (not utf-8-sig: the CSV text already starts with its BOM); a workbook is bytes.
+    data = content if isinstance(content, bytes) else content.encode("utf-8")
     if args.output:
-        # utf-8 (not utf-8-sig): the CSV text already starts with its BOM.
-        with open(args.output, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
+        with open(args.output, "wb") as out:
+            out.write(data)
     else:
-        sys.stdout.reconfigure(encoding="utf-8", newline="")
-        sys.stdout.write(text)
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     return EXIT_OK
 
 
@@ -167,7 +220,8 @@ def add_admin_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
     export = add("export", cmd_export, "export reports, deliveries, drills, check-ins or the audit log")
     export.add_argument("kind", choices=["reports", "deliveries", "drills", "checkins", "audit"], help="what to export")
     export.add_argument(
-        "--format", choices=["csv", "geojson"], default="csv", help="csv (UTF-8 with BOM) or geojson (reports only)"
+        "--format", choices=["csv", "xlsx", "geojson"], default="csv",
+        help="csv (UTF-8 with BOM), xlsx (Excel/LibreOffice, Thai labels, Bangkok times) or geojson (reports only)",
     )
     export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
 
@@ -229,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Flood early warnings for community leaders, delivered by Telegram.",
         parents=[common],
     )
+    parser.add_argument("--version", action="version", version=f"floodbot {installed_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, handler: Callable[[argparse.Namespace, Settings], int], help: str) -> argparse.ArgumentParser:
@@ -244,14 +299,30 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--json", action="store_true", help="print one JSON object per warning")
     poll.add_argument("--now", metavar="T", help="evaluate at this ISO 8601 time instead of the clock")
     add("demo", cmd_demo, "the whole flow offline on bundled sample feeds, no token needed")
+    add("check", cmd_check, "validate config, database schema, feeds and cities without changing anything")
+    backup = add("backup", cmd_backup, "copy the database to FILE while the bot runs (SQLite online backup)")
+    backup.add_argument("file", metavar="FILE", help="where to write the copy, e.g. /var/backups/floodbot.db")
     add_admin_commands(add)
     add_report_command(add)
     return parser
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """One line per event on stderr; libraries that are chatty or print URLs stay quiet."""
+def installed_version() -> str:
+    """The installed package's version (the checkout's pyproject version when run from source)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("floodbot")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def configure_logging(level: str = "INFO", secrets: list[str] | None = None) -> None:
+    """One line per event on stderr, secrets masked at every level; chatty libraries stay quiet."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_drop_invalid_token_traceback)
+    redact.install(secrets or [])
     # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -262,26 +333,50 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 
+def _drop_invalid_token_traceback(record: logging.LogRecord) -> bool:
+    # PTB logs a rejected token with a 40-line traceback before raising it; `main` prints one line instead.
+    return not (record.exc_info and isinstance(record.exc_info[1], InvalidToken))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on bad usage, with argparse's message
     configure_logging()
+    secrets: list[str] = []
+
+    def say(message: object) -> None:
+        print(f"floodbot: {redact.redact(str(message), secrets)}", file=sys.stderr)
+
     try:
         settings = load_settings(args.config)
-        configure_logging(settings.log_level)
+        secrets = settings.secrets()
+        configure_logging(settings.log_level, secrets)
         return args.handler(args, settings)
     except ConfigError as exc:
         for problem in exc.problems:
-            print(f"floodbot: {problem}", file=sys.stderr)
+            say(problem)
         return EXIT_USAGE
-    except UsageError as exc:
-        print(f"floodbot: {exc}", file=sys.stderr)
+    except (UsageError, StoreSetupError) as exc:
+        say(exc)
         return EXIT_USAGE
     except StoreError as exc:
-        print(f"floodbot: {exc}", file=sys.stderr)
+        say(exc)
+        return EXIT_FAILURE
+    except InvalidToken:
+        # PTB's message quotes the token; Telegram answers 401 for a bad token and 404 for a wrong base_url.
+        say(
+            f"telegram: the Bot API at {settings.telegram.base_url.split('/bot')[0]} rejected the token (401/404):"
+            " check FLOODBOT_TELEGRAM__TOKEN and telegram.base_url"
+        )
+        return EXIT_USAGE
+    except TelegramError as exc:
+        say(f"telegram: {type(exc).__name__}: {exc}")
         return EXIT_FAILURE
     except KeyboardInterrupt:
+        return EXIT_FAILURE
+    except Exception:  # noqa: BLE001 - the last line of defence: logged (secrets masked), never a raw traceback
+        log.exception("floodbot: unexpected error")
         return EXIT_FAILURE
 
 

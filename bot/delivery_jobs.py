@@ -8,6 +8,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.delivery import DeliveryStats, deliver_due, make_limiter
 from bot.handlers.ack import ack_handler
+from bot.metrics import count_delivery
 from bot.reminders import FollowUpStats, follow_up
 from bot.ratelimit import RateLimiter
 from subscribers.outbox import recover_in_flight
@@ -25,6 +26,7 @@ async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> DeliveryStats:
     data = context.bot_data
     limiter: RateLimiter = context.job.data
     stats = await deliver_due(context.bot, data.db, data.settings, data.now, limiter=limiter)
+    count_delivery(data.metrics, stats)
     if stats.sent or stats.failed:
         log.info("delivery: %s", stats)
     return stats

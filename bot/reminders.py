@@ -79,6 +79,7 @@ async def escalate(bot: Bot, db: Database, settings: Settings, now: datetime) ->
             log.error("escalation of warning %s for %s not sent (next run retries): %s", warning_id, city_id, exc)
             continue
         acks.record_escalation(db, warning_id, city_id, [u.chat_id for u in late], now)
+        log.warning("escalation: warning %s in %s: %d leaders have not acknowledged", warning_id, city_id, len(late))
         told += 1
     return told
 

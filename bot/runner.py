@@ -17,7 +17,10 @@ from bot.dispatch import process_and_queue
 from bot.poller import PollReport, fetch_feeds, fetch_state
 from bot.settings import Settings
 from subscribers.cities import sync_cities
+from bot.metrics import count_poll
+from bot.monitor import attach_monitoring, bind_listener
 from subscribers.db import open_db
+from subscribers.monitoring import in_force_by_severity
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +47,22 @@ async def poll_once(settings: Settings, db, session: requests.Session, now: date
 async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The JobQueue callback: one poll, one log line."""
     data = context.bot_data
-    report, queued = await poll_once(data.settings, data.db, context.job.data, data.now())
-    statuses = Counter(str(item.status) for item in report.items)
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())) or "no warnings"
-    log.info("poll: %s; %d feed failures; %d messages queued", summary, len(report.failures), queued)
+    now = data.now()
+    report, queued = await poll_once(data.settings, data.db, context.job.data, now)
+    log.info("%s", poll_log_line(report, in_force_by_severity(data.db, now), queued))
     for failure in report.failures:
         log.warning("poll: feed %s: %s", failure.feed, failure.error)
+    count_poll(data.metrics, [failure.feed for failure in report.failures])
+
+
+def poll_log_line(report: PollReport, in_force: dict[str, int], queued: int) -> str:
+    """One line per poll: what the feeds said, what is in force now (even when no feed changed), what was queued."""
+    statuses = Counter(str(item.status) for item in report.items)
+    seen = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())) or "nothing new from the feeds"
+    total = sum(in_force.values())
+    severities = ", ".join(f"{n} {severity}" for severity, n in sorted(in_force.items()))
+    force = f"{total} warnings in force ({severities})" if total else "no warnings in force"
+    return f"poll: {seen}; {force}; {len(report.failures)} feed failures; {queued} messages queued"
 
 
 def register_polling(app: Application, session: requests.Session) -> None:
@@ -72,10 +85,12 @@ def run(settings: Settings) -> None:
     if settings.telegram.token is None:
         raise MissingTokenError(HOW_TO_GET_A_TOKEN)
     db = open_db(settings.database)
+    listener = bind_listener(settings)
     sync_cities(db, settings.cities, datetime.now(UTC))
     session = make_session()
     app = build_application(settings, db)
     register_polling(app, session)
+    attach_monitoring(app, listener)
     log.info(
         "floodbot: %d cities, %d feeds enabled, polling every %d s",
         len(settings.cities), sum(f.enabled for f in settings.feeds), settings.polling.interval_seconds,

@@ -5,8 +5,11 @@
 
 from __future__ import annotations
 
+import csv
+import functools
 import os
 import re
+from importlib import resources
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -14,7 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from alerts.model import City, Severity
 
@@ -26,7 +29,11 @@ FEED_KINDS = ("cap", "tmd-warning-news", "thaiwater-waterlevel")
 THAI_LAT = (5.5, 20.6)
 THAI_LON = (97.3, 105.7)
 
+# Province boxes are coarse (alerts/data/province_bounds.csv): allow about 25 km beyond them.
+PROVINCE_MARGIN = 0.25
+
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,200}")
 
 
 class ConfigError(Exception):
@@ -39,6 +46,14 @@ class ConfigError(Exception):
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+@functools.cache
+def province_bounds() -> dict[str, tuple[float, float, float, float]]:
+    """Province code -> (south, west, north, east), from alerts/data/province_bounds.csv."""
+    text = resources.files("alerts").joinpath("data", "province_bounds.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {r["code"]: (float(r["south"]), float(r["west"]), float(r["north"]), float(r["east"])) for r in rows}
 
 
 def _check_url(value: str) -> str:
@@ -64,6 +79,16 @@ class TelegramSettings(_Section):
     admin_chat_id: int | None = None
 
     _url = field_validator("base_url", "base_file_url")(_check_url)
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never repeats the value: a token must not reach the terminal or the journal.
+        if value is not None and not _TOKEN.fullmatch(value.get_secret_value()):
+            if not value.get_secret_value().strip():
+                raise ValueError("is empty; set FLOODBOT_TELEGRAM__TOKEN to the token from @BotFather (or unset it)")
+            raise ValueError("is not a bot token (digits, a colon, then letters, as @BotFather gives it)")
+        return value
 
     @field_validator("bot_username")
     @classmethod
@@ -145,6 +170,17 @@ class CitySettings(_Section):
             raise ValueError(
                 f"tambon_code {self.tambon_code} must start with province_code {self.province_code}"
             )
+        bounds = province_bounds()
+        if self.province_code not in bounds:
+            raise ValueError(f"province_code {self.province_code} is not a Thai province code (see alerts/data/provinces.csv)")
+        south, west, north, east = bounds[self.province_code]
+        m = PROVINCE_MARGIN
+        if not (south - m <= self.lat <= north + m and west - m <= self.lon <= east + m):
+            # A wrong province code or pasted coordinates would send this city another province's warnings.
+            raise ValueError(
+                f"lat/lon {self.lat}, {self.lon} is outside province {self.province_code}"
+                f" ({south}-{north} N, {west}-{east} E): check the coordinates and province_code"
+            )
         return self
 
     def to_city(self) -> City:
@@ -190,6 +226,43 @@ class AdminSettings(_Section):
 class CheckinSettings(_Section):
     # A leader who has not answered a check-in this many minutes after it was sent counts as unknown.
     unknown_after_minutes: int = Field(default=60, ge=5, le=24 * 60)
+class MonitoringSettings(_Section):
+    """The optional HTTP listener for /healthz and /metrics, and when polling or delivery count as stalled."""
+
+    # host:port on a loopback address, e.g. "127.0.0.1:9464"; unset = no listener.
+    listen: str | None = None
+    # /healthz fails when no poll has finished for this long (0 = three polling intervals plus two minutes).
+    poll_stall_seconds: int = Field(default=0, ge=0)
+    # ...or when the delivery worker has not finished a pass, or a due message has waited, this long.
+    delivery_stall_seconds: int = Field(default=300, ge=30)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, sep, port = value.rpartition(":")
+        if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, e.g. '127.0.0.1:9464'")
+        if host.strip("[]") not in ("localhost",) and not _is_loopback(host.strip("[]")):
+            raise ValueError("must be a loopback address (127.0.0.1, ::1 or localhost); put a proxy in front")
+        return value
+
+    def address(self) -> tuple[str, int] | None:
+        """(host, port) to listen on, or None when the listener is off."""
+        if self.listen is None:
+            return None
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class NoticeSettings(_Section):
@@ -233,6 +306,7 @@ class Settings(BaseSettings):
     feeds: list[FeedSettings] = Field(default_factory=list)
     cities: list[CitySettings] = Field(default_factory=list)
     admin: AdminSettings = Field(default_factory=AdminSettings)
+    monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
     notices: list[NoticeSettings] = Field(default_factory=list)
     checkins: CheckinSettings = Field(default_factory=CheckinSettings)
 
@@ -271,6 +345,11 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """The configured timezone."""
         return ZoneInfo(self.timezone)
+
+    def secrets(self) -> list[str]:
+        """Every secret value (bot token, feed keys), for redaction from logs and error lines."""
+        values = [self.telegram.token] + [f.key for f in self.feeds]
+        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
 
     @classmethod
     def settings_customise_sources(
@@ -322,6 +401,8 @@ def load_settings(path: Path | str | None = None) -> Settings:
         settings = Settings(**data)
     except ValidationError as exc:
         raise ConfigError([_problem(err) for err in exc.errors()]) from None
+    except SettingsError as exc:
+        raise ConfigError([_env_problem(exc)]) from None
     finally:
         if saved is not None:
             os.environ[ENV_CONFIG] = saved
@@ -345,6 +426,23 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     if problems:
         raise ConfigError(problems)
     return settings.model_copy(update={"database": database, "cities": cities})
+
+
+def _env_problem(exc: SettingsError) -> str:
+    """pydantic-settings cannot decode a list from the environment: name the variable, never its value."""
+    import json
+
+    match = re.search(r'field "(\w+)"', str(exc))
+    prefix = f"FLOODBOT_{match.group(1).upper() if match else ''}"
+    # Only list-valued keys are decoded as JSON; a plain string (a token, a URL) is never the culprit.
+    names = sorted(k for k in os.environ if k.upper().startswith(prefix) and k.upper() != ENV_CONFIG
+                   and not _TOKEN.fullmatch(os.environ[k]) and "://" not in os.environ[k])
+    for name in names:
+        try:
+            json.loads(os.environ[name])
+        except ValueError:
+            return f"{name}: a list must be written as JSON, e.g. {name}='[123, 456]'"
+    return f"{', '.join(names) or prefix}: cannot be read from the environment ({exc})"
 
 
 def _problem(error: Any) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.settings import Settings
 from subscribers import invites
-from subscribers.cities import sync_cities
+from subscribers.cities import retire_unconfigured, sync_cities
 from subscribers.db import migrate, open_db
 
 
@@ -23,9 +23,24 @@ def invite_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username}?start={code}"
 
 
+def removed_cities(settings: Settings, now: datetime) -> list[str]:
+    """Revoke the invites of cities no longer configured; one line per such city saying what to do with its leaders."""
+    db = open_db(settings.database)
+    try:
+        retired = retire_unconfigured(db, [c.id for c in settings.cities])
+    finally:
+        db.close()
+    return [
+        f"city {city.city_id} is no longer in the config: {city.revoked_invites} invites revoked;"
+        f" its {city.active_leaders} active leaders get no warnings until you add the city back or give them"
+        " an invite of another city (`floodbot invite CITY`)"
+        for city in retired
+    ]
+
+
 def init_store(settings: Settings, now: datetime) -> list[CityInvite]:
     """Open (create or migrate) the store, sync cities, and return one usable invite per city."""
-    db = open_db(settings.database)
+    db = open_db(settings.database, create=True)
     try:
         migrate(db)
         sync_cities(db, settings.cities, now)

@@ -62,7 +62,11 @@ def join(db: Database, chat_id: int, code: str | None, now: datetime) -> JoinRes
         # Locked chats are refused before the code is looked at, so guessing gains nothing.
         return JoinResult(outcome=JoinOutcome.LOCKED, wait_minutes=_minutes(until - now))
 
-    invite = invites.use_invite(db, code, now) if _CODE.fullmatch(code) else None
+    known = invites.get_invite(db, code) if _CODE.fullmatch(code) else None
+    if existing is not None and existing.active and known is not None and known.city_id == existing.city_id:
+        # A second tap of the same city's link by a member changes nothing and must not use the invite up.
+        return JoinResult(outcome=JoinOutcome.ALREADY_ACTIVE, leader=existing)
+    invite = invites.use_invite(db, code, now) if known is not None else None
     if invite is None:
         return _refuse(db, chat_id, code, now)
     if existing is None:

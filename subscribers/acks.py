@@ -190,3 +190,18 @@ def record_escalation(db: Database, warning_id: int, city_id: str, chat_ids: lis
         "insert or ignore into escalations (warning_id, city_id, sent_at, chat_ids) values (?, ?, ?, ?)",
         [warning_id, city_id, to_db(now), json.dumps(chat_ids)],
     )
+
+
+def was_sent_to(db: Database, warning_id: int, chat_id: int) -> bool:
+    """Whether this chat was sent (or is being sent: the reply may still be on its way) a message of this warning."""
+    row = next(
+        iter(
+            db.query(
+                "select 1 from outbox where ref_id = ? and chat_id = ? and status in ('sent', 'sending')"
+                " and kind in ('alert', 'update', 'reminder', 'drill') limit 1",
+                [warning_id, chat_id],
+            )
+        ),
+        None,
+    )
+    return row is not None

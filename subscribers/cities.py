@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from pydantic import BaseModel
 from sqlite_utils import Database
 
 from subscribers.timeutil import to_db
@@ -50,3 +51,25 @@ def city_name(db: Database, city_id: str) -> str:
     """The Thai name of a city, or its id when the city is unknown."""
     row = next(iter(db.query("select name_th from cities where id = ?", [city_id])), None)
     return row["name_th"] if row else city_id
+
+
+class RetiredCity(BaseModel):
+    """A city in the store that the config no longer has: its invites were revoked, its leaders remain."""
+
+    city_id: str
+    revoked_invites: int
+    active_leaders: int
+
+
+def retire_unconfigured(db: Database, configured: list[str]) -> list[RetiredCity]:
+    """Revoke the usable invites of every stored city not in `configured`; report its active leaders."""
+    marks = ", ".join("?" for _ in configured) or "''"
+    gone = [r["id"] for r in db.query(f"select id from cities where id not in ({marks}) order by id", configured)]
+    result = []
+    with db.atomic():
+        for city_id in gone:
+            revoked = db.execute("update invites set revoked = 1 where city_id = ? and revoked = 0", [city_id]).rowcount
+            active = next(iter(db.query("select count(*) as n from leaders where city_id = ? and active = 1", [city_id])))
+            if revoked or active["n"]:
+                result.append(RetiredCity(city_id=city_id, revoked_invites=revoked, active_leaders=active["n"]))
+    return result

@@ -9,7 +9,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -79,6 +79,7 @@ def latest_reports(db: Database, city_id: str | None = None, limit: int | None =
 
 
 def _report_rows(db: Database) -> Iterator[dict]:
+    livelihoods = {r["chat_id"]: r["livelihood"] for r in db.query("select chat_id, livelihood from leaders")}
     for r in latest_reports(db):
         yield {
             "id": r.id,
@@ -86,6 +87,7 @@ def _report_rows(db: Database) -> Iterator[dict]:
             "city_id": r.city_id,
             "chat_id": r.chat_id,
             "leader_name": r.leader_name,
+            "livelihood": livelihoods.get(r.chat_id),
             "warning_id": r.warning_id,
             "depth": r.depth,
             "lat": r.lat,
@@ -120,7 +122,8 @@ def _rows(db: Database, kind: str) -> Iterator[dict]:
 
 COLUMNS = {
     "reports": [
-        "id", "created_at", "city_id", "chat_id", "leader_name", "warning_id", "depth", "lat", "lon", "text", "photos",
+        "id", "created_at", "city_id", "chat_id", "leader_name", "livelihood", "warning_id", "depth", "lat", "lon",
+        "text", "photos",
     ],
     "deliveries": [
         "id", "kind", "ref_id", "chat_id", "city_id", "status", "attempts", "created_at", "sent_at", "last_error",
@@ -137,9 +140,54 @@ COLUMNS = {
 }
 
 
-def export_csv(db: Database, kind: str) -> str:
-    """The table as CSV text, starting with a BOM (write it encoded as UTF-8)."""
+# Columns holding a stored time (UTC ISO text): exports show them in the configured zone.
+TIME_COLUMNS = {"created_at", "sent_at", "acked_at", "at", "started_at"}
+
+
+def mask_code(code: str) -> str:
+    """An invite code as the audit export shows it: enough to tell codes apart, not enough to join."""
+    return code[:2] + "•" * max(4, len(code) - 2)
+
+
+def _masked_audit(rows: Iterator[dict]) -> Iterator[dict]:
+    for row in rows:
+        row = dict(row)
+        try:
+            detail = json.loads(row["detail"] or "{}")
+        except ValueError:
+            detail = None
+        if isinstance(detail, dict) and isinstance(detail.get("code"), str):
+            detail["code"] = mask_code(detail["code"])
+            row["detail"] = json.dumps(detail, ensure_ascii=False)
+        yield row
+
+
+def export_rows(db: Database, kind: str, tz: tzinfo = UTC) -> list[dict]:
+    """One export's rows in column order: times as aware datetimes in `tz`, invite codes masked."""
+    if kind not in KINDS:
+        raise ExportError(f"unknown export {kind!r}; choose one of {', '.join(KINDS)}")
     rows = _rows(db, kind)
+    if kind == "audit":
+        rows = _masked_audit(rows)
+    result = []
+    for row in rows:
+        out = {}
+        for column in COLUMNS[kind]:
+            value = row.get(column)
+            if column in TIME_COLUMNS and isinstance(value, str) and value:
+                value = datetime.fromisoformat(value).astimezone(tz).replace(microsecond=0)
+            elif column in TIME_COLUMNS and isinstance(value, datetime):
+                value = value.astimezone(tz).replace(microsecond=0)
+            out[column] = value
+        result.append(out)
+    return result
+
+
+def export_csv(db: Database, kind: str, tz: tzinfo = UTC) -> str:
+    """The table as CSV text, starting with a BOM (write it encoded as UTF-8); times ISO 8601 in `tz`."""
+    rows = [
+        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()} for row in export_rows(db, kind, tz)
+    ]
     out = io.StringIO()
     out.write(BOM)
     writer = csv.DictWriter(out, fieldnames=COLUMNS[kind], extrasaction="ignore", lineterminator="\r\n")
@@ -164,12 +212,12 @@ def export_geojson(db: Database, kind: str = "reports") -> str:
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1)
 
 
-def export(db: Database, kind: str, fmt: str = "csv") -> str:
-    """One export as text: `fmt` is csv or geojson."""
+def export(db: Database, kind: str, fmt: str = "csv", tz: tzinfo = UTC) -> str:
+    """One export as text: `fmt` is csv or geojson (xlsx is made by the bot package, which has the labels)."""
     if kind not in KINDS:
         raise ExportError(f"unknown export {kind!r}; choose one of {', '.join(KINDS)}")
     if fmt == "csv":
-        return export_csv(db, kind)
+        return export_csv(db, kind, tz)
     if fmt == "geojson":
         return export_geojson(db, kind)
     raise ExportError(f"unknown format {fmt!r}; choose csv or geojson")

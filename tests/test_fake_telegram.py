@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
@@ -202,9 +202,10 @@ async def test_application_polls_updates_and_answers_callbacks(db, fake_tg):
     async def press(update: Update, context) -> None:
         seen.append(update)
         await update.callback_query.answer("ok")
+        raise ApplicationHandlerStop  # answered: the app's catch-all for unknown buttons must not answer again
 
     app.add_handler(MessageHandler(filters.TEXT, echo))
-    app.add_handler(CallbackQueryHandler(press))
+    app.add_handler(CallbackQueryHandler(press), group=-2)
     async with app:
         await app.start()
         await app.updater.start_polling(timeout=1, poll_interval=0)

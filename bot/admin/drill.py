@@ -95,6 +95,7 @@ async def drill_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await message.reply_text(texts.UNKNOWN_CITY.format(city=target, known=", ".join([*names, ALL_CITIES])))
         return
     record(context, update, "drill", drill_id=drill.id, target=target, recipients=rows)
+    log.info("drill: %s started by %s for %s: %d leaders", drill.id, update.effective_user.id, target, rows)
     city_names = texts.city_list(None if drill.cities is None else [names[c] for c in drill.cities])
     if rows == 0:
         await message.reply_text(texts.DRILL_NOBODY.format(cities=city_names))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlite_utils import Database
@@ -14,6 +15,7 @@ from bot.settings import Settings
 from subscribers import feed_watch
 
 JOB_NAME = "feed-health-watch"
+log = logging.getLogger(__name__)
 
 
 def statuses(settings: Settings, db: Database, now: datetime) -> list[feed_watch.FeedStatus]:
@@ -38,6 +40,7 @@ async def push_changes(bot: Bot, settings: Settings, db: Database, now: datetime
         return 0
     sent = 0
     for change in feed_watch.changes(db, statuses(settings, db, now)):
+        log.warning("feed health: %s is now %s (was %s)", change.status.feed, change.status.state, change.previous)
         await bot.send_message(chat_id, texts.health_change(change.status))
         # Marked only after Telegram accepted it: a failed push is retried on the next check.
         feed_watch.mark_notified(db, change.status.feed, change.status.state, now)

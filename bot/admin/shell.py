@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlite_utils import Database
 from telegram import Bot
 
+from bot import export_xlsx
 from bot.admin import texts
 from bot.admin.invite import invite_row
 from bot.delivery import deliver_due
@@ -31,7 +33,10 @@ def _now() -> datetime:
 
 
 def shell_invite(settings: Settings, city_id: str, now: datetime) -> CityInvite:
-    """A new invite for a city, audited as the shell."""
+    """A new invite for a city, audited as the shell; only configured cities (a removed one stays in the store)."""
+    known = [c.id for c in settings.cities]
+    if city_id not in known:
+        raise AdminCommandError(f"unknown city {city_id!r}; known: {', '.join(known)}")
     db = open_db(settings.database)
     try:
         try:
@@ -63,6 +68,9 @@ def shell_broadcast(
         raise AdminCommandError(f"unknown city {unknown[0]!r}; known: {', '.join(sorted(known))}")
     db = open_db(settings.database)
     try:
+        if settings.telegram.token is not None:
+            # A rejected token (InvalidToken) stops here, before anything is queued: a retry never sends twice.
+            asyncio.run(_check_token(settings))
         message = texts.notice_message(text)
         notice_id, rows = notices.create_notice(db, message, cities, SHELL_ACTOR, now())
         audit.record(db, now(), SHELL_ACTOR, "broadcast", notice_id=notice_id, cities=cities or ["all"], recipients=rows)
@@ -74,6 +82,36 @@ def shell_broadcast(
         db.close()
 
 
+def _bot(settings: Settings) -> Bot:
+    assert settings.telegram.token is not None
+    return Bot(
+        settings.telegram.token.get_secret_value(),
+        base_url=settings.telegram.base_url,
+        base_file_url=settings.telegram.base_file_url,
+    )
+
+
+async def _check_token(settings: Settings) -> None:
+    """getMe once: raises InvalidToken when Telegram (or a wrong base_url) rejects the token."""
+    async with _bot(settings):
+        pass
+
+
+def _workbook(settings: Settings, db: Database, kind: str, output: Path | None) -> bytes:
+    rows = exports.export_rows(db, kind, settings.tz)
+    links: dict[str, str] = {}
+    folder = output.with_name(output.stem + "-photos") if output else None
+    has_photos = kind == "reports" and any(r.get("photos") for r in rows)
+    if has_photos and folder is not None and settings.telegram.token is not None:
+        links = asyncio.run(_download(settings, rows, folder))
+    return export_xlsx.workbook(kind, rows, settings.tz, links, folder.name if folder else "")
+
+
+async def _download(settings: Settings, rows: list[dict], folder: Path) -> dict[str, str]:
+    async with _bot(settings) as bot:
+        return await export_xlsx.download_photos(bot, rows, folder)
+
+
 async def _drain(
     settings: Settings,
     db: Database,
@@ -82,13 +120,7 @@ async def _drain(
     on_progress: Callable[[notices.Progress], None] | None,
 ) -> notices.Progress:
     """Run the delivery worker once (it drains every due row), showing this notice's progress meanwhile."""
-    assert settings.telegram.token is not None
-    bot = Bot(
-        settings.telegram.token.get_secret_value(),
-        base_url=settings.telegram.base_url,
-        base_file_url=settings.telegram.base_file_url,
-    )
-    async with bot:
+    async with _bot(settings) as bot:
         worker = asyncio.create_task(deliver_due(bot, db, settings, now))
         while not worker.done():
             if on_progress:
@@ -102,12 +134,15 @@ async def _drain(
     return result
 
 
-def shell_export(settings: Settings, kind: str, fmt: str) -> str:
-    """One export as text (CSV with BOM or GeoJSON)."""
+def shell_export(settings: Settings, kind: str, fmt: str, output: Path | None = None) -> str | bytes:
+    """One export: CSV with BOM or GeoJSON as text, or an .xlsx workbook as bytes (its photos saved beside `output`)."""
     db = open_db(settings.database)
     try:
         try:
-            result = exports.export(db, kind, fmt)
+            if fmt == "xlsx":
+                result: str | bytes = _workbook(settings, db, kind, output)
+            else:
+                result = exports.export(db, kind, fmt, settings.tz)
         except exports.ExportError as exc:
             raise AdminCommandError(str(exc)) from None
         audit.record(db, _now(), SHELL_ACTOR, "export", kind=kind, format=fmt)

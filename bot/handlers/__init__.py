@@ -9,6 +9,7 @@ from telegram.ext import Application
 
 from bot.handlers.account import account_handlers
 from bot.handlers.errors import on_error
+from bot.handlers.guards import EDIT_GROUP, edit_guard, membership_handler
 from bot.handlers.menu import add_menu_to_post_init
 from bot.handlers.preferences import preference_handlers
 from bot.handlers.report import report_handlers
@@ -37,5 +38,7 @@ def register_leader_handlers(app: Application) -> None:
         *late_handlers(settings),
     ]
     app.add_handlers(handlers, group=LEADER_GROUP)
+    app.add_handler(edit_guard(), group=EDIT_GROUP)
+    app.add_handler(membership_handler(), group=LEADER_GROUP)
     app.add_error_handler(on_error)
     add_menu_to_post_init(app)

@@ -9,12 +9,13 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import delivery_text
-from subscribers.acks import record_ack, warning_state
+from subscribers.acks import record_ack, warning_state, was_sent_to
 from subscribers.leaders import get_leader
 
 log = logging.getLogger(__name__)
 
-PATTERN = rf"^{delivery_text.ACK_PREFIX}(\d+)$"
+# Up to 18 digits: a forged 40-digit id would overflow SQLite's integer; such data is answered as unknown.
+PATTERN = rf"^{delivery_text.ACK_PREFIX}(\d{{1,18}})$"
 
 
 async def acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -23,7 +24,9 @@ async def acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     data = context.bot_data
     warning_id = int(context.match.group(1))
     chat_id = query.message.chat.id if query.message else query.from_user.id
-    if get_leader(data.db, chat_id) is None or warning_state(data.db, warning_id) is None:
+    # Only a warning this chat was sent counts: a forged or copied button of another city records nothing.
+    sent_here = was_sent_to(data.db, warning_id, chat_id)
+    if not sent_here or get_leader(data.db, chat_id) is None or warning_state(data.db, warning_id) is None:
         await query.answer("ไม่พบคำเตือนนี้")
         return
     first = record_ack(data.db, warning_id, chat_id, data.now())

@@ -9,6 +9,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot import texts
+from bot.redact import redact
 from bot.handlers.common import Context
 
 log = logging.getLogger(__name__)
@@ -18,8 +19,10 @@ MAX_ERROR_TEXT = 300
 async def on_error(update: object, context: Context) -> None:
     """Log `context.error` with its traceback, then tell the admin chat and the leader."""
     log.error("error while handling an update: %s", update, exc_info=context.error)
-    error = f"{type(context.error).__name__}: {context.error}"[:MAX_ERROR_TEXT]
-    admin_chat = context.bot_data.settings.telegram.admin_chat_id
+    settings = context.bot_data.settings
+    # An error's text can quote the token (InvalidToken, a request URL): the admin chat never sees it.
+    error = redact(f"{type(context.error).__name__}: {context.error}", settings.secrets())[:MAX_ERROR_TEXT]
+    admin_chat = settings.telegram.admin_chat_id
     if admin_chat is not None:
         try:
             await context.bot.send_message(admin_chat, texts.ADMIN_ERROR.format(error=error))

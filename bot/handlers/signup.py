@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
@@ -12,6 +14,8 @@ from bot.signup import JoinOutcome, JoinResult, join
 from subscribers.cities import city_name
 from subscribers.leaders import Livelihood, get_leader, update_leader
 from subscribers.warnings import warnings_in_force
+
+log = logging.getLogger(__name__)
 
 # Conversation states, named for the step the leader is on.
 NAME, LIVELIHOOD = range(2)
@@ -60,6 +64,10 @@ async def start(update: Update, context: Context) -> int:
     result = join(data.db, update.effective_chat.id, code, data.now())
     city = city_name(data.db, result.leader.city_id) if result.leader else ""
     reply = join_reply(result, city)
+    if result.outcome in (JoinOutcome.JOINED, JoinOutcome.MOVED, JoinOutcome.REACTIVATED):
+        log.info("signup: chat %s %s city %s", update.effective_chat.id, result.outcome, result.leader.city_id)
+    elif result.outcome is JoinOutcome.LOCKED:
+        log.warning("signup: chat %s locked out after wrong invite codes", update.effective_chat.id)
     if result.needs_name and result.outcome is not JoinOutcome.JOINED:
         reply += "\n" + texts.ASK_NAME
     await update.effective_message.reply_text(reply)
@@ -97,6 +105,7 @@ async def receive_livelihood(update: Update, context: Context) -> int:
     now = data.now()
     update_leader(data.db, chat_id, now, livelihood=livelihood)
     leader = get_leader(data.db, chat_id)
+    log.info("signup: chat %s finished sign-up in %s (%s)", chat_id, leader.city_id, livelihood)
     city = city_name(data.db, leader.city_id)
     reply = texts.SIGNED_UP.format(name=leader.name, city=city, livelihood=texts.LIVELIHOODS[livelihood])
     # A leader who joins during a storm learns at once what is already in force.

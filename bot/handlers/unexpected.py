@@ -34,11 +34,6 @@ async def plain_text(update: Update, context: Context) -> None:
     await update.effective_message.reply_text(reply, reply_markup=markup)
 
 
-async def edited(update: Update, context: Context) -> None:
-    """An edited message: we act on messages once, so ask for a new one."""
-    await update.effective_message.reply_text(texts.EDITED)
-
-
 async def group_chat(update: Update, context: Context) -> None:
     """A command in a group: the leaders' bot lives in private chats."""
     await update.effective_message.reply_text(texts.GROUP_ONLY_PRIVATE)
@@ -55,15 +50,15 @@ async def other_message(update: Update, context: Context) -> None:
 
 
 def early_handlers(settings: Settings) -> list:
-    """Checked before everything else: edits in private chats, commands in groups other than the admin chat."""
-    private = filters.ChatType.PRIVATE
-    # A live location edits its message every few seconds: those are not edits to answer.
-    edits = filters.UpdateType.EDITED_MESSAGE & private & ~filters.LOCATION
+    """Checked first among the leaders' handlers: commands in groups other than the admin chat.
+
+    Edited messages never get here: `guards.edit_guard` stops them before every group.
+    """
     groups = filters.ChatType.GROUPS & filters.COMMAND & ~filters.UpdateType.EDITED_MESSAGE
     if settings.telegram.admin_chat_id is not None:
         # Admin commands in the admin chat belong to the admin handlers.
         groups &= ~filters.Chat(settings.telegram.admin_chat_id)
-    return [MessageHandler(edits, edited), MessageHandler(groups, group_chat)]
+    return [MessageHandler(groups, group_chat)]
 
 
 def late_handlers(settings: Settings) -> list:

@@ -122,6 +122,10 @@ class BotApiMethods:
     def _m_editMessageReplyMarkup(self, params: dict) -> tuple[int, dict]:
         return self._edit(params, {"reply_markup": params.get("reply_markup")})
 
+    def _m_leaveChat(self, params: dict) -> tuple[int, dict]:
+        self.left_chats.append(int(params["chat_id"]))
+        return _ok(True)
+
     def _m_answerCallbackQuery(self, params: dict) -> tuple[int, dict]:
         self.answered_callbacks.append(params)
         return _ok(True)

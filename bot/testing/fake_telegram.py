@@ -70,6 +70,7 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         self.sent: list[SentMessage] = []
         self.unknown_methods: list[str] = []
         self.answered_callbacks: list[dict] = []
+        self.left_chats: list[int] = []
         self.commands: list[dict] = []
         self.http_429 = 0
         # Chat state.

@@ -31,7 +31,7 @@ def start_drain(db_path: Path, fake: FakeTelegram) -> subprocess.Popen:
 def test_kill_9_mid_fan_out_then_restart(tmp_path):
     now = datetime.now(UTC)
     db_path = tmp_path / "floodbot.db"
-    db = open_db(db_path)
+    db = open_db(db_path, create=True)
     chats = add_leaders(db, list(range(10_001, 10_001 + LEADERS)), now)
     w = add_warning(db, now)
     outbox.enqueue(

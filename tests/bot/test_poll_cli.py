@@ -57,6 +57,7 @@ def test_done_when_without_now_is_expired(workdir, httpserver):
 
 def test_done_when_real_poll_then_cancel(workdir, httpserver):
     write_config(workdir, httpserver)
+    assert run_floodbot("init", cwd=workdir).returncode == 0  # only init creates the database
     first = poll(workdir, "--json", "--now", AT)
     assert [i["status"] for i in lines(first)] == ["new"]
     assert (workdir / "floodbot.db").exists()

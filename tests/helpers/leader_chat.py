@@ -39,7 +39,7 @@ class LeaderChat:
 
     async def open(self) -> LeaderChat:
         """Open the store and initialise a fresh Application on it (what a restart does)."""
-        self.db = open_db(self.db_path)
+        self.db = open_db(self.db_path, create=True)
         add_cities(self.db, self.clock.now)
         self.app = build_application(self.settings, self.db, clock=self.clock)
         await self.app.initialize()

@@ -18,7 +18,7 @@ def schema(db: Database) -> list[tuple[str, str]]:
 
 
 def test_fresh_file_database(tmp_path):
-    db = open_db(tmp_path / "f.db")
+    db = open_db(tmp_path / "f.db", create=True)
     assert TABLES <= set(db.table_names())
     assert db.journal_mode == "wal"
     assert db.execute("pragma foreign_keys").fetchone()[0] == 1
@@ -28,7 +28,7 @@ def test_fresh_file_database(tmp_path):
 
 def test_reopening_changes_nothing(tmp_path):
     path = tmp_path / "f.db"
-    db = open_db(path)
+    db = open_db(path, create=True)
     before = schema(db)
     version = schema_version(db)
     db.close()
@@ -39,7 +39,7 @@ def test_reopening_changes_nothing(tmp_path):
 
 def test_upgrade_from_every_earlier_version_keeps_data(tmp_path):
     names = [m.name for m in migrations.pending(Database(memory=True))]
-    fresh = schema(open_db(tmp_path / "fresh.db"))
+    fresh = schema(open_db(tmp_path / "fresh.db", create=True))
     for index, name in enumerate(names[1:], start=1):
         path = tmp_path / f"old{index}.db"
         old = Database(path)

@@ -1,0 +1,61 @@
+"""Read-only figures for monitoring (/metrics and /healthz): outbox depth and age, leaders, acknowledgements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlite_utils import Database
+
+from subscribers.outbox import counts
+from subscribers.timeutil import from_db, to_db
+
+
+class StoreFigures(BaseModel):
+    """What the store says about delivery and leaders at one moment."""
+
+    outbox_by_status: dict[str, int]
+    oldest_pending_at: datetime | None
+    oldest_due_at: datetime | None
+    leaders: dict[tuple[str, str], int]
+    acknowledgements: int
+
+
+def store_figures(db: Database, now: datetime) -> StoreFigures:
+    """Outbox rows per status, the oldest pending and oldest due rows, leaders per (city, state), acks."""
+    pending = next(iter(db.query("select min(created_at) as at from outbox where status in ('pending', 'sending')")))
+    # Due: pending and its (re)try time has come; a row waiting out retry_after is not late.
+    due = next(
+        iter(
+            db.query(
+                "select min(coalesce(next_attempt_at, created_at)) as at from outbox where status = 'pending'"
+                " and (next_attempt_at is null or next_attempt_at <= ?)",
+                [to_db(now)],
+            )
+        )
+    )
+    leaders = {
+        (row["city_id"], "active" if row["active"] else "inactive"): row["n"]
+        for row in db.query("select city_id, active, count(*) as n from leaders group by city_id, active")
+    }
+    acks = next(iter(db.query("select count(*) as n from acknowledgements")))["n"]
+    return StoreFigures(
+        outbox_by_status=counts(db),
+        oldest_pending_at=from_db(pending["at"]),
+        oldest_due_at=from_db(due["at"]),
+        leaders=leaders,
+        acknowledgements=acks,
+    )
+
+
+def in_force_by_severity(db: Database, now: datetime) -> dict[str, int]:
+    """Warnings in force now that cover at least one city (latest version of each), counted by severity."""
+    sql = (
+        "select coalesce(severity, 'Unknown') as severity, count(*) as n from warnings"
+        " where status = 'active' and (expires is null or expires > ?)"
+        " and json_array_length(coalesce(cities, '[]')) > 0"
+        " and coalesce(cap_status, 'Actual') = 'Actual'"
+        " and not exists (select 1 from warnings n where n.supersedes = warnings.id and n.status = 'active')"
+        " group by 1"
+    )
+    return {row["severity"]: row["n"] for row in db.query(sql, [to_db(now)])}
