@@ -57,7 +57,7 @@ def settings(fake, tmp_path):
 
 @pytest.fixture
 def store(settings, now):
-    db = open_db(settings.database)
+    db = open_db(settings.database, create=True)
     add_cities(db, now)
     upsert_leader(db, LEADER, "bo-yang", now, name="สมศรี", livelihood=Livelihood.FISHING)
     upsert_leader(db, OTHER, "bo-yang", now, name="บุญมี", livelihood=Livelihood.TRADE)

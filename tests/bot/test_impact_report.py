@@ -26,7 +26,7 @@ def site(tmp_path, monkeypatch, now):
     shutil.copy(ROOT / "config.example.toml", tmp_path / "config.toml")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FLOODBOT_CONFIG", raising=False)
-    db = open_db(tmp_path / "floodbot.db")
+    db = open_db(tmp_path / "floodbot.db", create=True)
     ids = seed_impact(db, now)
     db.close()
     return ids

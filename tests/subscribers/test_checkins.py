@@ -168,7 +168,7 @@ def test_take_from_two_connections_one_wins(tmp_path, now):
     # The bot and the shell (or two bot processes by mistake) on one file: the store decides, not memory.
     from subscribers.db import open_db
 
-    first = open_db(tmp_path / "floodbot.db")
+    first = open_db(tmp_path / "floodbot.db", create=True)
     add_leaders(first, [1], now)
     round_ = checkins.start_round(first, ["bo-yang"], now, WAIT, started_by="admin")
     request = checkins.record_answer(first, round_.id, 1, Answer.NEED_HELP, now).help_request
