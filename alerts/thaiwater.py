@@ -6,7 +6,8 @@ A station row is a warning when its `situation_level` (or, when missing, the lev
 falling river ends the warning it raised. Numbers arrive as strings, numbers or null.
 
 Mapping (a contract for matching and rendering):
-- sender `thaiwater`, identifier `station-<station.id>`: one thread per station.
+- sender `thaiwater`, identifier `station-<station.id>`: one thread per station; event in Thai:
+  ระดับน้ำสูงใกล้ตลิ่ง (level 4) or น้ำล้นตลิ่ง (level 5).
 - `Warning.parameters`: ("river", name), ("station", Thai name), ("situation_level", "4"),
   ("bank_percent", "88.75"), and when present ("waterlevel_msl", ...), ("observed_at", ISO time).
 - `Area.geocodes`: the station's district and subdistrict as full DOPA codes, ("TH-AMPHOE", "9011")
@@ -31,8 +32,9 @@ SENDER = "thaiwater"
 DEFAULT_MIN_LEVEL = 4
 # HAII's default scale (storage_percent of bank height): >100 level 5, >70 4, >30 3, >10 2, else 1.
 _SCALE = ((100.0, 5), (70.0, 4), (30.0, 3), (10.0, 2))
-_EVENT = {4: "River level high", 5: "River overflowing bank"}
-_HEADLINE = {4: "ระดับน้ำสูง ใกล้ตลิ่ง", 5: "น้ำล้นตลิ่ง"}
+# Events in Thai, as leaders read them in alerts, reminders, escalations and /stats.
+_EVENT = {4: "ระดับน้ำสูงใกล้ตลิ่ง", 5: "น้ำล้นตลิ่ง"}
+_HEADLINE = {4: "ระดับน้ำสูงใกล้ตลิ่ง", 5: "น้ำล้นตลิ่ง"}
 _SEVERITY = {4: Severity.SEVERE, 5: Severity.EXTREME}
 
 

@@ -10,11 +10,12 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
+from pydantic import ValidationError
 from sqlite_utils import Database
 
 from alerts.fetch import make_session
 from alerts.matching import passes_floor
-from alerts.model import City
+from alerts.model import City, Warning
 from alerts.render import MessageKind
 from bot.messages import message_kind, render_for
 from bot.poller import FetchOutcome, PollItem, PollReport, fetch_feeds, fetch_state, process
@@ -22,6 +23,7 @@ from bot.settings import Settings
 from subscribers import outbox
 from subscribers.leaders import Leader, active_leaders
 from subscribers.outbox import Kind, OutboxItem
+from subscribers.warnings import get_warning
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,19 @@ def recipients(
     return list(chosen.values())
 
 
+def previous_version(db: Database, thread: Sequence[int]) -> Warning | None:
+    """The latest earlier version of a thread as parsed, so an update can say what changed."""
+    for warning_id in sorted(thread, reverse=True):
+        stored = get_warning(db, warning_id)
+        if stored is None:
+            continue
+        try:
+            return Warning.model_validate_json(stored.parsed)
+        except ValidationError:
+            return None  # an old row in another shape: the update just does not say what changed
+    return None
+
+
 def items_for(db: Database, settings: Settings, item: PollItem, cities: Sequence[City]) -> list[OutboxItem]:
     """The outbox rows one poll item asks for (none when it is not to be sent)."""
     if not item.send or item.warning_id is None:
@@ -69,14 +84,17 @@ def items_for(db: Database, settings: Settings, item: PollItem, cities: Sequence
     covered = [by_id[c] for c in item.cities if c in by_id]
     out_kind = _OUTBOX_KIND[kind]
     priority = outbox.priority_for(out_kind, str(item.warning.severity))
-    texts: dict[str, str] = {}  # rendered once per livelihood
+    previous = previous_version(db, thread) if kind is MessageKind.UPDATE else None
+    texts: dict[tuple[str, str], str] = {}  # rendered once per (own city, livelihood)
     rows = []
     for leader in recipients(db, kind, item, covered, thread):
-        livelihood = str(leader.livelihood)
-        if livelihood not in texts:
-            texts[livelihood] = render_for(item.warning, kind, covered, livelihood, settings.tz)
+        key = (leader.city_id, str(leader.livelihood))
+        if key not in texts:
+            # A leader whose city the new version no longer covers gets no "own area" in bold.
+            own = next((c for c in covered if c.id == leader.city_id), None)
+            texts[key] = render_for(item.warning, kind, covered, key[1], settings.tz, own, previous)
         rows.append(
-            OutboxItem(kind=out_kind, ref_id=item.warning_id, chat_id=leader.chat_id, text=texts[livelihood], priority=priority)
+            OutboxItem(kind=out_kind, ref_id=item.warning_id, chat_id=leader.chat_id, text=texts[key], priority=priority)
         )
     return rows
 
