@@ -36,7 +36,7 @@ _EVENT_MAX = 40
 _AGENCY_MAX = 150
 _AGENCY_MIN = 40
 _TITLE_MAX = 60
-_OTHERS_MAX = 60
+_AREAS_MAX = 12
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 # TMD's CAP sample splits "ขอให้" across two paragraphs: "… 2-3 เมตร ข" / "อให้ชาวเรือ…" (review D18).
 _SPLIT_KHO = re.compile(r"\s*(?<![\u0e00-\u0e7f])ข\s*\n\s*(อให้)")
@@ -154,7 +154,7 @@ def render_alert(
     source = _source(warning)
     if kind is MessageKind.CANCEL:
         lines = [
-            t["cancel"]["title"].format(event=label),
+            _title(t["cancel"], label, found),
             _areas(city_names, own_city),
             t["layout"]["cancelled"].format(start=thai_when(warning.sent, tz)),
             t["cancel"]["body"],
@@ -162,7 +162,7 @@ def render_alert(
         return _join([marks[0], *lines, source, marks[1]])
     if kind is MessageKind.ALL_CLEAR:
         lines = [
-            t["all_clear"]["title"].format(event=label),
+            _title(t["all_clear"], label, found),
             _areas(city_names, own_city),
             t["layout"]["issued"].format(start=thai_when(warning.sent, tz)),
             t["all_clear"]["remains"][str(found.hazard)],
@@ -190,6 +190,11 @@ def render_alert(
     return _join([marks[0], *top, agency, source, marks[1]])
 
 
+def _title(texts: dict[str, Any], label: str, found: EventClass) -> str:
+    # "ยกเลิกประกาศเตือนภัยประกาศเตือนภัย" would repeat itself: an unknown event has its own title.
+    return texts["title"].format(event=label) if label != UNKNOWN_LABEL else texts["title_unknown"]
+
+
 def _join(lines: list[str]) -> str:
     return "\n".join(line for line in lines if line)
 
@@ -210,33 +215,31 @@ def _label(warning: Warning, found: EventClass) -> str:
 
 
 def _areas(city_names: Sequence[str], own: str | None) -> str:
+    """📍 the leader's own area in bold, then as many others as fit one phone line, then "และอีก N พื้นที่"."""
     layout = _templates()["layout"]
-    if not city_names and not own:
+    # Each name capped, and no more names tried than a line could hold: feed-sized input stays cheap.
+    names = [shorten(c, _EVENT_MAX) for c in city_names[:_AREAS_MAX] if c.strip()]
+    extra = max(0, len(city_names) - _AREAS_MAX)
+    if not names and not own:
         return ""
-    others = [c for c in city_names if c != own]
     if own is None:
-        own, others = others[0], others[1:]
-        return layout["areas"].format(cities=_city_list([own, *others]))
-    tail = ""
-    if others:
-        listed = _city_list(others)
-        tail = layout["others"].format(cities=listed) if listed else layout["others_more"].format(count=len(others))
-    return layout["areas_own"].format(own=escape_shortened(own, _EVENT_MAX), others=tail)
-
-
-def _city_list(names: Sequence[str]) -> str:
-    """Names joined by spaces up to a cap, then "และอีก N พื้นที่"; empty when not even one fits."""
-    layout = _templates()["layout"]
-    shown: list[str] = []
-    for i, name in enumerate(names):
-        rest = len(names) - i - 1
-        candidate = " ".join([*shown, " ".join(name.split())])
-        if visible_length(html.escape(candidate)) > _OTHERS_MAX:
-            more = layout["others_more"].format(count=len(names) - len(shown)).removeprefix(" และ")
-            return f"{html.escape(' '.join(shown), quote=False)} และ{more}" if shown else ""
-        shown.append(" ".join(name.split()))
-        del rest
-    return html.escape(" ".join(shown), quote=False)
+        own, names = names[0], names[1:]
+        bold = False
+    else:
+        own = shorten(own, _EVENT_MAX)
+        names = [c for c in names if c != own]
+        bold = True
+    mine = html.escape(own, quote=False)
+    for shown in range(len(names), -1, -1):
+        listed = " ".join(html.escape(n, quote=False) for n in names[:shown])
+        rest = len(names) - shown + extra
+        tail = layout["others"].format(cities=listed) if listed else ""
+        if rest:
+            tail += layout["others_more"].format(count=rest)
+        line = layout["areas_own" if bold else "areas"].format(own=mine, others=tail, cities=f"{mine}{tail}")
+        if phone_lines(line) == 1 or shown == 0:
+            return line
+    raise AssertionError("unreachable")
 
 
 def _window(warning: Warning, tz: ZoneInfo) -> str:
@@ -264,10 +267,10 @@ def _changes(warning: Warning, previous: Warning | None, tz: ZoneInfo) -> str:
     new, old = order.index(warning.severity), order.index(previous.severity)
     if new != old:
         key = "severity_up" if new > old else "severity_down"
-        found.append(words[key].format(severity=severity_label(warning.severity)))
+        found.append(words[key].format(severity=severity_label(previous.severity)))
     if warning.expires != previous.expires and warning.expires is not None:
         later = previous.expires is None or warning.expires > previous.expires
-        found.append(words["later" if later else "earlier"].format(end=thai_when(warning.expires, tz)))
+        found.append(words["later" if later else "earlier"])
     if _area_key(warning) != _area_key(previous):
         found.append(words["area"])
     return t["layout"]["changed"].format(changes=" · ".join(found) if found else words["none"])

@@ -105,7 +105,8 @@ def shorten(text: str, limit: int) -> str:
         return text
     room = limit - _units(ELLIPSIS)
     kept: list[str] = []
-    for piece in words(text):
+    # Only the head can be kept: segment no more than it (plus a word's worth) of feed-sized text.
+    for piece in words(text[: limit + 60]):
         size = _units(piece)
         if size > room:
             break
