@@ -48,3 +48,19 @@ def test_escalation_names_the_missing_leaders():
     )
     assert "น้ำป่าไหลหลาก (🔴 อันตรายสูงสุด)" in text
     assert "บ่อยาง: 2 จาก 20 คน (ส่งเมื่อ 18:30 น.)" in text and "• มาลี" in text
+
+
+# /stats names events as leaders read them; only an event with no Thai name shows the feed's words.
+@pytest.mark.parametrize(
+    ("event", "shown"),
+    [
+        ("River overflowing bank", "น้ำล้นตลิ่ง"),  # a ThaiWater row stored before events were Thai
+        ("ระดับน้ำสูงใกล้ตลิ่ง", "ระดับน้ำสูงใกล้ตลิ่ง"),
+        ("Heavy Rain", "ฝนตกหนัก"),
+        ("Volcano", "ประกาศเตือนภัย (Volcano)"),
+    ],
+)
+def test_stats_event_names(event, shown):
+    from bot.admin.texts import admin_event
+
+    assert admin_event(event) == shown
