@@ -60,7 +60,8 @@ async def test_alert_reaches_exactly_the_matched_cities(db, setup, fake_tg):
     got = {m.chat_id: m for m in fake_tg.messages()}
     assert sorted(got) == [101, 102, 103, 104, 105]  # Satun's la-ngu (106) is outside the warning
     fishing, farming = got[101].text, got[102].text
-    assert "ฝนตกหนัก" in fishing and "25 ก.พ. 2568 18:00 น." in fishing
+    assert "ฝนตกหนัก" in fishing and "ถึง 26 ก.พ. 68 เวลา 06.00 น." in fishing
+    assert "📍 <b>บ่อยาง</b>" in fishing  # each leader's own area first
     assert fishing != farming  # livelihood advice differs
     assert all(m.buttons()[0][0] == "รับทราบ" for m in got.values())
 
