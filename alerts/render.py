@@ -349,14 +349,31 @@ def _key_instruction(instruction: str, livelihood: str, places: Sequence[str]) -
 
 
 def _station_line(warning: Warning) -> str:
-    """📏 the ThaiWater station and its water against the bank."""
-    t = _templates()
+    """📏 the ThaiWater station, its water against the bank, and whether it is rising."""
+    wl = _templates()["water_level"]
     station = escape_shortened(warning.parameter("station") or "", _EVENT_MAX)
     percent = _percent(warning.parameter("bank_percent"))
-    level = t["water_level"]["level"].format(percent=percent) if percent else ""
-    if not station and not level:
+    metres, side = warning.parameter("bank_diff"), warning.parameter("bank_diff_text")
+    if metres and side:
+        level = wl["bank"].format(side=html.escape(side), metres=html.escape(metres))
+    else:
+        level = wl["level"].format(percent=percent) if percent else ""
+    level += _trend(warning)
+    text = f"{station}{level}" if station else level.removeprefix(" · ")
+    return _templates()["layout"]["station"].format(station=text, level="") if text.strip() else ""
+
+
+def _trend(warning: Warning) -> str:
+    wl = _templates()["water_level"]
+    try:
+        now, before = float(warning.parameter("waterlevel_msl") or ""), float(warning.parameter("waterlevel_msl_previous") or "")
+    except ValueError:
         return ""
-    return t["layout"]["station"].format(station=station or "", level=level if station else level.removeprefix(" · "))
+    if now - before > 0.005:
+        return wl["rising"]
+    if before - now > 0.005:
+        return wl["falling"]
+    return ""
 
 
 def _percent(value: str | None) -> str:

@@ -97,6 +97,8 @@ def test_thaiwater_sample(fixture_path):
     assert w.severity is Severity.SEVERE and w.urgency is Urgency.IMMEDIATE
     assert w.parameter("river") == "คลองตัวอย่าง (ทดสอบ)"
     assert w.event == "ระดับน้ำสูงใกล้ตลิ่ง"  # Thai wherever leaders and admins read it
+    assert (w.parameter("bank_diff"), w.parameter("bank_diff_text")) == ("0.90", "ต่ำกว่าตลิ่ง")
+    assert w.parameter("waterlevel_msl_previous") == "6.98"
     assert w.parameter("bank_percent") == "88.75" and w.parameter("situation_level") == "4"
     codes = {(g.name, g.value) for g in w.areas[0].geocodes}
     # The station's district and subdistrict, not its whole province: a high river in Hat Yai concerns

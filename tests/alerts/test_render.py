@@ -117,6 +117,8 @@ def test_golden_thaiwater_from_the_parser(golden):
     text = render(warning, livelihood="farming", own="khuan-lang")
     assert text.split("\n")[0] == "🟠 <b>รุนแรง · ระดับน้ำสูงใกล้ตลิ่ง คลองตัวอย่าง (ทดสอบ)</b>"
     assert "🕒 วัดเมื่อ 24 พ.ย. 68 เวลา 05.00 น." in text  # an observation, never "ตั้งแต่"
+    # The water against the bank in metres and its direction (from waterlevel_msl_previous).
+    assert "📏 สถานีตัวอย่าง (ทดสอบ) · ต่ำกว่าตลิ่ง 0.90 ม. (น้ำกำลังขึ้น)" in text
     golden("thaiwater_level_4_farming", text)
 
 
