@@ -72,15 +72,28 @@ def escape_truncated(text: str, limit: int) -> str:
 # Thai has no spaces between words: PyThaiNLP's newmm (dictionary maximal matching over Thai
 # character clusters) finds word boundaries offline, from a dictionary shipped in the package.
 
-_DIGIT_END = re.compile(r"[0-9๐-๙.,:\-–]+$")
+_DIGIT_END = re.compile(r"[0-9๐-๙.,:\-–]+")
+_CONNECTIVES = frozenset({"และ", "หรือ", "ซึ่ง", "โดย", "ที่", "จาก", "กับ", "ของ", "ใน", "เพื่อ", "ส่วน", "แต่"})
+
+
+# Words a cut must never split although PyThaiNLP's dictionary does not hold them: hazard names
+# leaders act on, TMD's sea areas, and the first cities' names.
+EXTRA_WORDS = frozenset({
+    "น้ำป่าไหลหลาก", "น้ำท่วมฉับพลัน", "น้ำล้นตลิ่ง", "ดินโคลนถล่ม", "คลื่นพายุซัดฝั่ง", "ฝนตกหนักถึงหนักมาก",
+    "อ่าวไทยตอนล่าง", "ทะเลอันดามันตอนล่าง", "ทะเลสาบสงขลา", "งดออกจากฝั่ง",
+    "บ่อยาง", "พะตง", "ควนลัง", "ปาดังเบซาร์", "โตนดด้วน", "ละงู", "หาดใหญ่", "อู่ตะเภา",
+})
 
 
 @cache
 def _tokenizer() -> Callable[[str], list[str]]:
     # Imported on first use: building newmm's dictionary trie takes about a second.
+    from pythainlp.corpus import thai_words
     from pythainlp.tokenize import word_tokenize
+    from pythainlp.util import Trie
 
-    return lambda text: word_tokenize(text, engine="newmm", keep_whitespace=True)
+    trie = Trie(set(thai_words()) | EXTRA_WORDS)
+    return lambda text: word_tokenize(text, custom_dict=trie, engine="newmm", keep_whitespace=True)
 
 
 def words(text: str) -> list[str]:
@@ -89,8 +102,15 @@ def words(text: str) -> list[str]:
         return []
     pieces = _tokenizer()(text)
     if "".join(pieces) != text:  # never lose a character, whatever the segmenter does
-        return list(text)
-    return pieces
+        pieces = list(text)
+    # A mark belongs to what it sits on, even on a non-Thai base the segmenter split it from.
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and piece[0] in _COMBINING:
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return merged
 
 
 def shorten(text: str, limit: int) -> str:
@@ -112,10 +132,10 @@ def shorten(text: str, limit: int) -> str:
             break
         kept.append(piece)
         room -= size
+    # Never end on a number (cut from its unit) or on a connective that promises more ("…และ…").
+    while kept and (kept[-1].isspace() or kept[-1] in _CONNECTIVES or _DIGIT_END.fullmatch(kept[-1])):
+        kept.pop()
     out = "".join(kept).rstrip()
-    bare = _DIGIT_END.sub("", out).rstrip()
-    if bare != out and bare:
-        out = bare
     return out + ELLIPSIS if out else ELLIPSIS
 
 
