@@ -170,6 +170,14 @@ def render_alert(
         return _join([marks[0], *lines, source, marks[1]])
 
     layout = t["layout"]
+    if kind is MessageKind.UPDATE and own_city and own_city not in city_names:
+        # The new version no longer covers this leader's area: say so, not a fresh alarm elsewhere.
+        lines = [
+            t["dropped"]["title"].format(own=escape_shortened(own_city, _EVENT_MAX)),
+            t["dropped"]["still"].format(event=label, areas=_areas(city_names, None).removeprefix("📍 "))
+            if city_names else "",
+        ]
+        return _join([marks[0], *lines, source, marks[1]])
     severity = t["severity"].get(str(warning.severity), t["severity"]["Unknown"])
     head = layout["headline_update" if kind is MessageKind.UPDATE else "headline"]
     top = [
@@ -218,6 +226,8 @@ def _areas(city_names: Sequence[str], own: str | None) -> str:
     """📍 the leader's own area in bold, then as many others as fit one phone line, then "และอีก N พื้นที่"."""
     layout = _templates()["layout"]
     # Each name capped, and no more names tried than a line could hold: feed-sized input stays cheap.
+    if own is not None and own not in city_names:
+        own = None  # never name as "yours" an area the warning does not cover
     names = [shorten(c, _EVENT_MAX) for c in city_names[:_AREAS_MAX] if c.strip()]
     extra = max(0, len(city_names) - _AREAS_MAX)
     if not names and not own:

@@ -90,8 +90,8 @@ def items_for(db: Database, settings: Settings, item: PollItem, cities: Sequence
     for leader in recipients(db, kind, item, covered, thread):
         key = (leader.city_id, str(leader.livelihood))
         if key not in texts:
-            # A leader whose city the new version no longer covers gets no "own area" in bold.
-            own = next((c for c in covered if c.id == leader.city_id), None)
+            # A leader whose city the new version no longer covers is told so by the text itself.
+            own = next((c for c in cities if c.id == leader.city_id), None)
             texts[key] = render_for(item.warning, kind, covered, key[1], settings.tz, own, previous)
         rows.append(
             OutboxItem(kind=out_kind, ref_id=item.warning_id, chat_id=leader.chat_id, text=texts[key], priority=priority)

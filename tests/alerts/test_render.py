@@ -36,8 +36,8 @@ def render(warning, kind=MessageKind.NEW, livelihood="other", own="bo-yang", cit
     matched = [c for c in CITIES if c.id in {m.city_id for m in CityMatcher(CITIES).match(warning)}]
     names = [c.name_th for c in matched] if cities is None else cities
     mine = next((c for c in CITIES if c.id == own), None)
-    if mine is not None and mine.name_th not in names:
-        mine = None
+    if mine is not None and mine.name_th not in names and kind is MessageKind.NEW:
+        mine = None  # dispatch sends a new alert only to the covered areas
     provinces = [mine.province_code] if mine else [c.province_code for c in matched]
     return render_alert(
         warning,
@@ -283,9 +283,26 @@ def test_all_clear_names_the_hazard_and_what_remains(event, remains):
     ],
 )
 def test_update_says_what_changed(change, expected):
-    text = render(make_warning(**change), kind=MessageKind.UPDATE, previous=make_warning())
+    text = render(make_warning(**change), kind=MessageKind.UPDATE, previous=make_warning(), cities=["บ่อยาง"])
     assert text.split("\n")[0].startswith("🔄 <b>ปรับปรุง</b>")
     assert f"🔄 <b>{expected}</b>" in text
+
+
+def test_update_that_drops_the_leaders_area_says_so(golden):
+    # The Tanot Duan leader had the warning; the update covers only Songkhla's cities (review D4).
+    update = load_cap("tmd_cap_update_constructed.xml")
+    text = render(update, kind=MessageKind.UPDATE, livelihood="fishing", own="tanot-duan",
+                  cities=["บ่อยาง", "พะตง", "ควนลัง", "ปาดังเบซาร์"], previous=load_cap(TMD))
+    lines = text.split("\n")
+    assert lines[0] == "🔄 <b>ประกาศฉบับใหม่ไม่รวมพื้นที่โตนดด้วนแล้ว</b>"
+    assert lines[1].startswith("ฝนตกหนัก · ยังเตือนที่ บ่อยาง")
+    assert "👉" not in text and "🔴" not in text and "<b>บ่อยาง</b>" not in text
+    golden("kind_update_area_dropped", text)
+
+
+def test_follow_up_never_calls_an_uncovered_area_the_leaders_own():
+    text = render(make_warning(), kind=MessageKind.ALL_CLEAR, own="tanot-duan", cities=["บ่อยาง"])
+    assert "📍 บ่อยาง" in text and "โตนดด้วน" not in text
 
 
 def test_drill_marked_top_and_bottom():
@@ -296,7 +313,7 @@ def test_drill_marked_top_and_bottom():
 
 def test_exercise_status_is_marked_whatever_the_kind():
     # A CAP Exercise sent as an update must still never look real.
-    text = render(make_warning(status=Status.EXERCISE), kind=MessageKind.UPDATE)
+    text = render(make_warning(status=Status.EXERCISE), kind=MessageKind.UPDATE, cities=["บ่อยาง"])
     lines = text.split("\n")
     assert "ซ้อม" in lines[0] and "ซ้อม" in lines[-1]
     assert "ซ้อม" not in render(make_warning())
