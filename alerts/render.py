@@ -1,12 +1,19 @@
-"""Thai alert messages in Telegram HTML, from templates and livelihood advice kept as data."""
+"""Thai alert messages in Telegram HTML: one phone screen, action first, advice kept as data.
+
+The alert reads top to bottom: severity and hazard, the leader's own area first, until when,
+👉 what this leader does (a hazard × livelihood matrix, `data/advice.csv`), one sentence of the
+agency's own instruction cut at a Thai word boundary, and the source with the full text one tap
+away. It fits `max_lines` lines at 360 px by the width model of `alerts.thaitext.phone_lines`.
+"""
 
 from __future__ import annotations
 
 import csv
 import html
+import re
 import tomllib
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from importlib import resources
@@ -14,22 +21,28 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from alerts.hazards import classify_event
-from alerts.model import Status, Warning
-from alerts.thaitext import escape_truncated, truncate_html, visible_length
+from alerts.hazards import UNKNOWN_LABEL, EventClass, Hazard, classify_event
+from alerts.model import Severity, Status, Warning
+from alerts.thaitext import escape_shortened, phone_lines, shorten, truncate_html, visible_length
 
-__all__ = ["MessageKind", "render_alert", "thai_datetime", "truncate_html", "visible_length", "advice_for"]
+__all__ = [
+    "MessageKind", "render_alert", "thai_datetime", "thai_when", "truncate_html", "visible_length",
+    "advice_for", "event_label", "event_key", "severity_label", "sea_areas", "LIVELIHOODS",
+]
 
-# Budgets in visible characters: the whole message should fit one phone screen (~700),
-# with the full text behind the source link.
-TARGET_LENGTH = 700
-_HEADLINE_MAX = 160
-_INSTRUCTION_MAX = 220
-_CITIES_MAX = 300
-_EVENT_MAX = 120
-# Below this, a description excerpt says too little to be worth the space.
-_DESCRIPTION_MIN = 60
-_DESCRIPTION_MAX = 700
+LIVELIHOODS = ("fishing", "farming", "labour", "trade", "other")
+# Caps in visible characters for feed text; the line budget then decides what fits.
+_EVENT_MAX = 40
+_AGENCY_MAX = 150
+_AGENCY_MIN = 40
+_TITLE_MAX = 60
+_AREAS_MAX = 12
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
+# TMD's CAP sample splits "ขอให้" across two paragraphs: "… 2-3 เมตร ข" / "อให้ชาวเรือ…" (review D18).
+_SPLIT_KHO = re.compile(r"\s*(?<![\u0e00-\u0e7f])ข\s*\n\s*(อให้)")
+# "ขอให้ประชาชนในบริเวณ" and the like: the request formula, dropped to leave room for what to do.
+_PLEASE = re.compile(r"^(?:ขอให้|ขอ)(?:ประชาชน)?(?:ที่อาศัยอยู่|ที่อาศัย)?(?:ใน)?(?:บริเวณ)?")
+# TMD's content words that make a bulletin at least Severe are in alerts/tmd_news.py.
 
 
 class MessageKind(StrEnum):
@@ -49,13 +62,17 @@ def _templates() -> dict[str, Any]:
 
 
 @cache
-def _advice() -> dict[tuple[str, str], str]:
+def advice_matrix() -> dict[tuple[Hazard, str], str]:
+    """The reviewed action line per (hazard class, livelihood), from `data/advice.csv`."""
     text = resources.files("alerts").joinpath("data/advice.csv").read_text(encoding="utf-8")
-    return {(row["event"], row["livelihood"]): row["advice"] for row in csv.DictReader(text.splitlines())}
+    return {
+        (Hazard(row["hazard"]), row["livelihood"]): row["advice"].strip()
+        for row in csv.DictReader(text.splitlines())
+    }
 
 
 def thai_datetime(dt: datetime, tz: ZoneInfo) -> str:
-    """A moment in Thai, Buddhist era, local time: `25 ก.พ. 2568 18:00 น.`."""
+    """A moment in Thai, Buddhist era, local time: `25 ก.พ. 2568 18:00 น.` (admin texts, /status)."""
     local = dt.astimezone(tz)
     t = _templates()
     return t["datetime"].format(
@@ -63,31 +80,55 @@ def thai_datetime(dt: datetime, tz: ZoneInfo) -> str:
     )
 
 
+def thai_when(dt: datetime, tz: ZoneInfo, *, year: bool = True) -> str:
+    """A moment as alerts write it: `26 ก.พ. 68 เวลา 06.00 น.` (official HH.MM, two-digit BE year)."""
+    local = dt.astimezone(tz)
+    t = _templates()
+    month = t["months"][local.month - 1]
+    if not year:
+        return t["when_same_year"].format(day=local.day, month=month, time=local.strftime("%H.%M"))
+    return t["when"].format(day=local.day, month=month, year=(local.year + 543) % 100, time=local.strftime("%H.%M"))
+
+
 def severity_label(severity: str) -> str:
     """The severity as leaders read it everywhere: symbol and Thai word, e.g. `🟠 รุนแรง`."""
     entries = _templates()["severity"]
-    entry = entries.get(severity, entries["Unknown"])
+    entry = entries.get(str(severity), entries["Unknown"])
     return f"{entry['symbol']} {entry['word']}"
 
 
 def event_label(event: str, language: str = "th-TH") -> str:
-    """A feed event in Thai (`Heavy Rain` → `ฝนตกหนัก`); an unknown one as the neutral label and the feed's text."""
+    """A feed event in Thai for leaders and admins (`Heavy Rain` → `ฝนตกหนัก`).
+
+    An event floodbot has no class for keeps its own words when they are Thai; otherwise it is the
+    neutral ประกาศเตือนภัย followed by the agency's own event, never another hazard's name.
+    """
     found = classify_event(event, language)
-    if found.known or not event.strip():
+    if found.known:
         return found.label_th
-    return f"{found.label_th}: {event.strip()}"
+    text = " ".join(event.split())
+    if not text:
+        return UNKNOWN_LABEL
+    return shorten(text, _EVENT_MAX) if _THAI.search(text) else f"{UNKNOWN_LABEL}: {shorten(text, _EVENT_MAX)}"
 
 
 def event_key(event: str, language: str = "th-TH") -> str | None:
-    """The vocabulary class of a feed event (`heavy_rain`, `flood`...), or None when unknown."""
+    """The hazard class of a feed event (`heavy_rain`, `river`...), or None when unknown."""
     found = classify_event(event, language)
-    return found.key if found.known else None
+    return str(found.hazard) if found.known else None
 
 
-def advice_for(event: str, livelihood: str, language: str = "th-TH") -> str | None:
-    """The advice line for a feed event and a livelihood (`fishing`, `farming`...), or None."""
-    key = event_key(event, language)
-    return _advice().get((key, livelihood)) if key else None
+def advice_for(event: str, livelihood: str, language: str = "th-TH") -> str:
+    """The action line for a feed event and a livelihood (`fishing`, `farming`...): never empty."""
+    hazard = classify_event(event, language).hazard
+    matrix = advice_matrix()
+    return matrix.get((hazard, livelihood)) or matrix[(hazard, "other")]
+
+
+def sea_areas(province_codes: Iterable[str]) -> list[str]:
+    """TMD's sea-area words for these provinces' boats (`90` → อ่าวไทยตอนล่าง…), without repeats."""
+    table = _templates()["sea_areas"]
+    return list(dict.fromkeys(w for code in province_codes for w in table.get(code.removeprefix("TH-"), [])))
 
 
 def render_alert(
@@ -98,52 +139,70 @@ def render_alert(
     livelihood: str,
     tz: ZoneInfo,
     places: Sequence[str] = (),
+    own_city: str | None = None,
+    previous: Warning | None = None,
 ) -> str:
     """The Thai message (Telegram HTML) a leader with this livelihood gets for this warning.
 
-    `places` (e.g. `alerts.places.place_words(["90"])`): paragraphs of the description and the
-    instruction that name one of them are shown first, so a nationwide TMD text leads with the south.
+    `own_city` (the leader's own area) is named first and bold. `places` (province, region and sea
+    words, e.g. `place_words(["90"]) + sea_areas(["90"])`) pick the agency's sentence for this
+    area. `previous`, for an update, is the version the leader had: the message says what changed.
     """
     t = _templates()
-    layout = t["layout"]
-    style = t["kind"][str(kind)]
     drill = kind is MessageKind.DRILL or warning.status in (Status.EXERCISE, Status.TEST)
-    water = _is_water_level(warning)
+    found = classify_event(warning.event, warning.language)
+    label = _label(warning, found)
+    marks = (t["drill"]["top"], t["drill"]["bottom"]) if drill else ("", "")
+    source = _source(warning)
+    if kind is MessageKind.CANCEL:
+        lines = [
+            _title(t["cancel"], label, found),
+            _areas(city_names, own_city),
+            t["layout"]["cancelled"].format(start=thai_when(warning.sent, tz)),
+            t["cancel"]["body"],
+        ]
+        return _join([marks[0], *lines, source, marks[1]])
+    if kind is MessageKind.ALL_CLEAR:
+        lines = [
+            _title(t["all_clear"], label, found),
+            _areas(city_names, own_city),
+            t["layout"]["issued"].format(start=thai_when(warning.sent, tz)),
+            t["all_clear"]["remains"][str(found.hazard)],
+        ]
+        return _join([marks[0], *lines, source, marks[1]])
 
-    event = _event_text(warning, water)
-    if style["show_severity"]:
-        severity = t["severity"][warning.severity.value]
-        event_line = layout["severity"].format(symbol=severity["symbol"], word=severity["word"], event=event)
+    layout = t["layout"]
+    if kind is MessageKind.UPDATE and own_city and own_city not in city_names:
+        # The new version no longer covers this leader's area: say so, not a fresh alarm elsewhere.
+        lines = [
+            t["dropped"]["title"].format(own=escape_shortened(own_city, _EVENT_MAX)),
+            t["dropped"]["still"].format(event=label, areas=_areas(city_names, None).removeprefix("📍 "))
+            if city_names else "",
+        ]
+        return _join([marks[0], *lines, source, marks[1]])
+    severity = t["severity"].get(str(warning.severity), t["severity"]["Unknown"])
+    head = layout["headline_update" if kind is MessageKind.UPDATE else "headline"]
+    top = [
+        head.format(symbol=severity["symbol"], word=severity["word"], event=label),
+        _areas(city_names, own_city),
+        _changes(warning, previous, tz) if kind is MessageKind.UPDATE else "",
+        _window(warning, tz),
+        _action(warning, found.hazard, livelihood, places),
+    ]
+    # The agency's line gets what is left of the screen, cut at a word boundary.
+    budget = t["max_lines"]
+    for limit in range(_AGENCY_MAX, _AGENCY_MIN - 1, -10):
+        agency = _agency_line(warning, found, livelihood, places, limit)
+        if phone_lines(_join([*top, agency, source])) <= budget:
+            break
     else:
-        event_line = layout["event_only"].format(event=event)
-    cities = escape_truncated(", ".join(city_names), _CITIES_MAX) if city_names else ""
-    advice = advice_for(warning.event, livelihood, warning.language) if style["advice"] else None
+        agency = ""
+    return _join([marks[0], *top, agency, source, marks[1]])
 
-    top = [t["drill"]["top"] if drill else "", style["first_line"], event_line]
-    top += [
-        layout["areas"].format(cities=cities) if cities else "",
-        _station(warning) if water else "",
-        _window(warning, tz, water, style.get("window", True)),
-        layout["headline"].format(headline=escape_truncated(warning.headline, _HEADLINE_MAX))
-        if warning.headline.strip()
-        else "",
-    ]
-    instruction = (
-        layout["instruction"].format(
-            instruction=escape_truncated(_focused(warning.instruction, places), _INSTRUCTION_MAX)
-        )
-        if warning.instruction.strip()
-        else ""
-    )
-    bottom = [
-        instruction,
-        layout["advice"].format(advice=html.escape(advice)) if advice else "",
-        _source(warning),
-        t["drill"]["bottom"] if drill else "",
-    ]
-    budget = TARGET_LENGTH - visible_length(_join(top + bottom))
-    description = _description(warning, budget, places)
-    return _join([*top, description, *bottom])
+
+def _title(texts: dict[str, Any], label: str, found: EventClass) -> str:
+    # "ยกเลิกประกาศเตือนภัยประกาศเตือนภัย" would repeat itself: an unknown event has its own title.
+    return texts["title"].format(event=label) if found.known else texts["title_unknown"]
 
 
 def _join(lines: list[str]) -> str:
@@ -151,34 +210,184 @@ def _join(lines: list[str]) -> str:
 
 
 def _is_water_level(warning: Warning) -> bool:
-    return warning.parameter("bank_percent") is not None or event_key(warning.event, warning.language) == "water_level"
+    return warning.sender == "thaiwater" or warning.parameter("bank_percent") is not None
 
 
-def _event_text(warning: Warning, water: bool) -> str:
-    """The event in Thai; a water-level row as `ระดับน้ำ <river> <percent>% ของตลิ่ง`."""
-    if water:
-        return _water_line(warning)
-    return escape_truncated(event_label(warning.event, warning.language), _EVENT_MAX)
+def _label(warning: Warning, found: EventClass) -> str:
+    """The hazard in Thai, escaped: a ThaiWater row adds its river, a TMD bulletin keeps its Thai title's hazard."""
+    if _is_water_level(warning):
+        river = warning.parameter("river") or ""
+        name = found.label_th if found.known else escape_shortened(warning.event, _EVENT_MAX)
+        return f"{name} {escape_shortened(river, _EVENT_MAX)}".strip() if river else name
+    if found.known:
+        return found.label_th
+    if _THAI.search(warning.headline):
+        return UNKNOWN_LABEL  # the agency's own Thai headline follows; no English where Thai exists
+    return html.escape(event_label(warning.event, warning.language), quote=False)
 
 
-def _water_line(warning: Warning) -> str:
+def _areas(city_names: Sequence[str], own: str | None) -> str:
+    """📍 the leader's own area in bold, then as many others as fit one phone line, then "และอีก N พื้นที่"."""
+    layout = _templates()["layout"]
+    # Each name capped, and no more names tried than a line could hold: feed-sized input stays cheap.
+    if own is not None and own not in city_names:
+        own = None  # never name as "yours" an area the warning does not cover
+    names = [shorten(c, _EVENT_MAX) for c in city_names[:_AREAS_MAX] if c.strip()]
+    extra = max(0, len(city_names) - _AREAS_MAX)
+    if not names and not own:
+        return ""
+    if own is None:
+        own, names = names[0], names[1:]
+        bold = False
+    else:
+        own = shorten(own, _EVENT_MAX)
+        names = [c for c in names if c != own]
+        bold = True
+    mine = html.escape(own, quote=False)
+    for shown in range(len(names), -1, -1):
+        listed = " ".join(html.escape(n, quote=False) for n in names[:shown])
+        rest = len(names) - shown + extra
+        tail = layout["others"].format(cities=listed) if listed else ""
+        if rest:
+            tail += layout["others_more"].format(count=rest)
+        line = layout["areas_own" if bold else "areas"].format(own=mine, others=tail, cities=f"{mine}{tail}")
+        if phone_lines(line) == 1 or shown == 0:
+            return line
+    raise AssertionError("unreachable")
+
+
+def _window(warning: Warning, tz: ZoneInfo) -> str:
+    layout = _templates()["layout"]
+    if _is_water_level(warning):
+        return layout["observed"].format(start=thai_when(warning.sent, tz))
+    start = warning.effective or warning.onset or warning.sent
+    if warning.expires is None:
+        return layout["open_ended"].format(start=thai_when(start, tz))
+    line = layout["until"].format(end=thai_when(warning.expires, tz))
+    if start > warning.sent + timedelta(minutes=1):
+        same_year = start.astimezone(tz).year == warning.expires.astimezone(tz).year
+        line += layout["starts"].format(start=thai_when(start, tz, year=not same_year))
+    return line
+
+
+def _changes(warning: Warning, previous: Warning | None, tz: ZoneInfo) -> str:
+    """What an update changed, against the version the leader had."""
+    t = _templates()
+    words = t["changes"]
+    if previous is None:
+        return ""
+    order = [Severity.UNKNOWN, Severity.MINOR, Severity.MODERATE, Severity.SEVERE, Severity.EXTREME]
+    found: list[str] = []
+    new, old = order.index(warning.severity), order.index(previous.severity)
+    if new != old:
+        key = "severity_up" if new > old else "severity_down"
+        found.append(words[key].format(severity=severity_label(previous.severity)))
+    if warning.expires != previous.expires and warning.expires is not None:
+        later = previous.expires is None or warning.expires > previous.expires
+        found.append(words["later" if later else "earlier"])
+    if _area_key(warning) != _area_key(previous):
+        found.append(words["area"])
+    return t["layout"]["changed"].format(changes=" · ".join(found) if found else words["none"])
+
+
+def _area_key(warning: Warning) -> tuple:
+    return tuple(sorted((a.desc, tuple(sorted((g.name, g.value) for g in a.geocodes))) for a in warning.areas))
+
+
+def _action(warning: Warning, hazard: Hazard, livelihood: str, places: Sequence[str]) -> str:
+    """👉 what this leader does: the agency's own order for this livelihood when it gave one, else the matrix."""
+    t = _templates()
+    matrix = advice_matrix()
+    advice = matrix.get((hazard, livelihood)) or matrix[(hazard, "other")]
+    for rule in t.get("agency_advice", []):
+        if rule["livelihood"] != livelihood:
+            continue
+        sentences = [s for s in _sentences(warning.instruction) if all(w in s for w in rule["all"])]
+        # The order must concern this leader's coast or province when TMD names one.
+        if any(_names_place(s, places) is not False for s in sentences):
+            advice = rule["advice"]
+            break
+    who = t["who"].get(livelihood, "")
+    return t["layout"]["advice"].format(who=who, advice=html.escape(advice, quote=False))
+
+
+def _names_place(sentence: str, places: Sequence[str]) -> bool | None:
+    """True when the sentence names one of `places`; None when it names no sea or region at all."""
+    if any(p in sentence for p in places):
+        return True
+    seas = {w for words in _templates()["sea_areas"].values() for w in words}
+    return False if any(s in sentence for s in seas) or "ภาค" in sentence else None
+
+
+def _paragraphs(text: str) -> list[str]:
+    text = _SPLIT_KHO.sub(r"\n ข\1", text)
+    text = text.replace("\n ขอให้", "\nขอให้")
+    return [" ".join(p.split()) for p in text.splitlines() if p.strip()]
+
+
+def _sentences(text: str) -> list[str]:
+    """The instruction in clauses: TMD separates them with spaces inside a paragraph."""
+    return [s for p in _paragraphs(text) for s in p.split(" ") if s]
+
+
+def _agency_line(warning: Warning, found: EventClass, livelihood: str, places: Sequence[str], limit: int) -> str:
+    """⚠️ one sentence of the agency's own words, the one for this leader's livelihood and area."""
+    t = _templates()
+    if _is_water_level(warning):
+        return _station_line(warning)
+    name = t["agency_short"].get(warning.sender) or t["agency_short"].get(warning.feed) or _sender_name(warning)
+    text = _key_instruction(warning.instruction, livelihood, places)
+    if not found.known or not text:
+        headline = " ".join(warning.headline.split())
+        text = f"{headline} · {text}" if headline and text else headline or text
+    if not text:
+        return ""
+    return t["layout"]["agency"].format(agency=html.escape(name, quote=False), text=escape_shortened(text, limit))
+
+
+def _key_instruction(instruction: str, livelihood: str, places: Sequence[str]) -> str:
+    """The paragraph naming the leader's area and livelihood, from its most relevant clause on."""
+    keywords = _templates()["agency_words"].get(livelihood, [])
+    paragraphs = _paragraphs(instruction)
+    if not paragraphs:
+        return ""
+
+    def score(text: str) -> int:
+        return 3 * any(p in text for p in places) + 2 * any(k in text for k in keywords)
+
+    best = max(paragraphs, key=score)  # the first of equals: TMD puts the general paragraph first
+    clauses = best.split(" ")
+    start = max(range(len(clauses)), key=lambda i: (score(clauses[i]), -i))
+    text = " ".join(clauses[start:]) if score(clauses[start]) > score(clauses[0]) else best
+    return _PLEASE.sub("", text)
+
+
+def _station_line(warning: Warning) -> str:
+    """📏 the ThaiWater station, its water against the bank, and whether it is rising."""
     wl = _templates()["water_level"]
-    river = escape_truncated(warning.parameter("river") or warning.parameter("station") or "", _EVENT_MAX)
+    station = escape_shortened(warning.parameter("station") or "", _EVENT_MAX)
     percent = _percent(warning.parameter("bank_percent"))
-    line = (
-        wl["line"].format(river=river, percent=percent) if percent else wl["line_no_percent"].format(river=river)
-    )
-    situation = wl["situation"].get((warning.parameter("situation_level") or "").strip())
-    if situation:
-        line += f" ({situation})"
-    return " ".join(line.split())
+    metres, side = warning.parameter("bank_diff"), warning.parameter("bank_diff_text")
+    if metres and side:
+        level = wl["bank"].format(side=html.escape(side), metres=html.escape(metres))
+    else:
+        level = wl["level"].format(percent=percent) if percent else ""
+    level += _trend(warning)
+    text = f"{station}{level}" if station else level.removeprefix(" · ")
+    return _templates()["layout"]["station"].format(station=text, level="") if text.strip() else ""
 
 
-def _station(warning: Warning) -> str:
-    station = warning.parameter("station")
-    if not station or not warning.parameter("river"):
-        return ""  # without a river the station already names the event line
-    return _templates()["layout"]["station"].format(station=escape_truncated(station, _EVENT_MAX))
+def _trend(warning: Warning) -> str:
+    wl = _templates()["water_level"]
+    try:
+        now, before = float(warning.parameter("waterlevel_msl") or ""), float(warning.parameter("waterlevel_msl_previous") or "")
+    except ValueError:
+        return ""
+    if now - before > 0.005:
+        return wl["rising"]
+    if before - now > 0.005:
+        return wl["falling"]
+    return ""
 
 
 def _percent(value: str | None) -> str:
@@ -189,23 +398,19 @@ def _percent(value: str | None) -> str:
         return ""
 
 
-def _window(warning: Warning, tz: ZoneInfo, water: bool, validity: bool) -> str:
-    layout = _templates()["layout"]
-    if water:
-        return layout["observed"].format(start=thai_datetime(warning.sent, tz))
-    if not validity:
-        return layout["issued"].format(start=thai_datetime(warning.sent, tz))
-    start = thai_datetime(warning.effective or warning.onset or warning.sent, tz)
-    if warning.expires is None:
-        return layout["window_open"].format(start=start)
-    return layout["window"].format(start=start, end=thai_datetime(warning.expires, tz))
+def _sender_name(warning: Warning) -> str:
+    senders = _templates()["senders"]
+    return senders.get(warning.sender) or senders.get(warning.feed) or warning.sender_name or warning.sender
 
 
 def _source(warning: Warning) -> str:
     t = _templates()
-    senders = t["senders"]
-    name = senders.get(warning.sender) or senders.get(warning.feed) or warning.sender_name or warning.sender
-    sender = escape_truncated(name, 80)
+    sender = escape_shortened(_sender_name(warning), 60)
+    title, issue = warning.parameter("title_th"), warning.parameter("issue_no")
+    if title and issue and issue != "0":
+        sender = t["layout"]["bulletin"].format(
+            sender=sender, title=escape_shortened(_strip_issue(title), _TITLE_MAX), issue=html.escape(issue)
+        )
     url = warning.web.strip()
     # Only web links go into href: a javascript: or data: URL from a feed must not become a link.
     if urlsplit(url).scheme in ("http", "https") and " " not in url:
@@ -213,21 +418,6 @@ def _source(warning: Warning) -> str:
     return t["layout"]["source"].format(sender=sender)
 
 
-def _focused(text: str, places: Sequence[str]) -> str:
-    """The text's paragraphs, those naming one of `places` first (each group in its own order)."""
-    paragraphs = [p for p in (line.strip() for line in text.splitlines()) if p]
-    if not places:
-        return " ".join(paragraphs)
-    named = [p for p in paragraphs if any(place in p for place in places)]
-    return " ".join(named + [p for p in paragraphs if p not in named])
-
-
-def _description(warning: Warning, budget: int, places: Sequence[str]) -> str:
-    text = " ".join(_focused(warning.description, places).split())
-    if not text or text == " ".join(warning.headline.split()):
-        return ""
-    budget = min(budget, _DESCRIPTION_MAX)
-    if budget < _DESCRIPTION_MIN:
-        return ""
-    return escape_truncated(text, budget)
-
+def _strip_issue(title: str) -> str:
+    """TMD titles often end in their own "ฉบับที่ N": the source line says it once."""
+    return re.sub(r"\s*(ฉบับที่|No\.)\s*\d+\s*$", "", " ".join(title.split()))

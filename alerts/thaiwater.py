@@ -6,9 +6,11 @@ A station row is a warning when its `situation_level` (or, when missing, the lev
 falling river ends the warning it raised. Numbers arrive as strings, numbers or null.
 
 Mapping (a contract for matching and rendering):
-- sender `thaiwater`, identifier `station-<station.id>`: one thread per station.
+- sender `thaiwater`, identifier `station-<station.id>`: one thread per station; event in Thai:
+  ระดับน้ำสูงใกล้ตลิ่ง (level 4) or น้ำล้นตลิ่ง (level 5).
 - `Warning.parameters`: ("river", name), ("station", Thai name), ("situation_level", "4"),
-  ("bank_percent", "88.75"), and when present ("waterlevel_msl", ...), ("observed_at", ISO time).
+  ("bank_percent", "88.75"), and when present ("waterlevel_msl", ...), ("waterlevel_msl_previous", ...),
+  ("bank_diff", "0.90") with ("bank_diff_text", "ต่ำกว่าตลิ่ง"), ("observed_at", ISO time).
 - `Area.geocodes`: the station's district and subdistrict as full DOPA codes, ("TH-AMPHOE", "9011")
   and ("TH-TAMBON", "901102"): a high river concerns its district, not the whole province. Only when
   the row has no district: ("TH-PROVINCE", "90") and ("ISO3166-2", "TH-90"), so it is not lost.
@@ -31,8 +33,9 @@ SENDER = "thaiwater"
 DEFAULT_MIN_LEVEL = 4
 # HAII's default scale (storage_percent of bank height): >100 level 5, >70 4, >30 3, >10 2, else 1.
 _SCALE = ((100.0, 5), (70.0, 4), (30.0, 3), (10.0, 2))
-_EVENT = {4: "River level high", 5: "River overflowing bank"}
-_HEADLINE = {4: "ระดับน้ำสูง ใกล้ตลิ่ง", 5: "น้ำล้นตลิ่ง"}
+# Events in Thai, as leaders read them in alerts, reminders, escalations and /stats.
+_EVENT = {4: "ระดับน้ำสูงใกล้ตลิ่ง", 5: "น้ำล้นตลิ่ง"}
+_HEADLINE = {4: "ระดับน้ำสูงใกล้ตลิ่ง", 5: "น้ำล้นตลิ่ง"}
 _SEVERITY = {4: Severity.SEVERE, 5: Severity.EXTREME}
 
 
@@ -135,6 +138,16 @@ def _row_warning(row: dict, feed: str, min_level: int) -> Warning | None:
     msl = _number(row.get("waterlevel_msl"))
     if msl is not None:
         parameters.append(("waterlevel_msl", f"{msl:.2f}"))
+    previous = _number(row.get("waterlevel_msl_previous"))
+    if previous is not None:
+        parameters.append(("waterlevel_msl_previous", f"{previous:.2f}"))
+    # The water against the bank in metres, as HAII words it ("ต่ำกว่าตลิ่ง (ม.)" and 0.90).
+    diff = _number(row.get("diff_wl_bank"))
+    if diff is not None:
+        side = _text(row.get("diff_wl_bank_text")).split("(")[0].strip()
+        if not side:
+            side = "สูงกว่าตลิ่ง" if (percent or 0) > 100 else "ต่ำกว่าตลิ่ง"
+        parameters += [("bank_diff", f"{abs(diff):.2f}"), ("bank_diff_text", side)]
     parameters.append(("observed_at", observed.isoformat()))
     warn = level >= min_level
     band = min(max(level, 4), 5)

@@ -26,6 +26,9 @@ _FIELDS = (
     "IssueNo", "TitleThai", "TitleEnglish", "HeadlineThai", "HeadlineEnglish", "DescriptionThai",
     "DescriptionEnglish", "AnnounceDate", "EffectStartDate", "EffectEndDate", "WebUrlThai", "WebUrlEnglish",
 )
+# Words with which TMD orders people to act (small boats ashore, evacuate, stop an activity) or
+# names its red level: such a bulletin is at least Severe, whatever the default says.
+_SEVERE_WORDS = ("งดออกจากฝั่ง", "งดออกเรือ", "งดการเดินเรือ", "อพยพ", "ขอให้ประชาชนงด", "ระดับสีแดง", "สีแดง")
 _ZONELESS = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$")
 
 
@@ -88,6 +91,14 @@ def local_date(text: str) -> datetime | None:
     return parse_cap_date(text)
 
 
+def bulletin_severity(item: dict[str, str]) -> Severity:
+    """A numbered TMD bulletin is issued only for hazardous weather: at least Moderate, and Severe
+    when its Thai text orders people to act or names the red level."""
+    text = " ".join(item.get(k, "") for k in ("TitleThai", "HeadlineThai", "DescriptionThai"))
+    text = "".join(text.split())  # TMD breaks lines inside words
+    return Severity.SEVERE if any(word in text for word in _SEVERE_WORDS) else Severity.MODERATE
+
+
 def _warning(item: dict[str, str], feed: str) -> Warning:
     announced = local_date(item["AnnounceDate"])
     if announced is None:
@@ -103,11 +114,11 @@ def _warning(item: dict[str, str], feed: str) -> Warning:
             # IssueNo restarts per series, so the announce time makes the identifier unique.
             identifier=f"{announced.astimezone(BANGKOK):%Y%m%d%H%M}-{issue}",
             sent=announced,
-            event=item["TitleEnglish"] or title,
+            # TMD's own Thai title names the hazard for leaders; the English one is kept as a parameter.
+            event=title,
             category=("Met",),
-            # A numbered TMD bulletin is issued only for hazardous weather: at least Moderate.
             urgency=Urgency.EXPECTED,
-            severity=Severity.MODERATE,
+            severity=bulletin_severity(item),
             certainty=Certainty.LIKELY,
             effective=local_date(item["EffectStartDate"]),
             expires=local_date(item["EffectEndDate"]),
@@ -117,7 +128,7 @@ def _warning(item: dict[str, str], feed: str) -> Warning:
             web=item["WebUrlThai"] or item["WebUrlEnglish"],
             # No area codes: the Thai description names the provinces, for name matching.
             areas=(Area(desc=item["DescriptionThai"] or item["HeadlineThai"] or title),),
-            parameters=(("issue_no", issue), ("title_th", item["TitleThai"])),
+            parameters=(("issue_no", issue), ("title_th", item["TitleThai"]), ("title_en", item["TitleEnglish"])),
         )
     except ValidationError as exc:
         raise ParseError(f"warning news item has invalid values: {exc.errors()[0]['msg']}") from None

@@ -6,15 +6,16 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from alerts.render import event_label, severity_label
+from alerts.render import event_label, severity_label, thai_when
 
 ACK_BUTTON = "รับทราบ"
 ACK_PREFIX = "ack:"
 
 
 def _what(event: str | None, severity: str | None) -> str:
-    """`ฝนตกหนัก (🟠 รุนแรง)`: the event and severity in the same words as the alert itself."""
-    what = escape(event_label(event) if event else "คำเตือน")
+    """`ฝนตกหนัก (🟠 รุนแรง)`: the event and severity in the same Thai words as the alert itself
+    (ThaiWater's น้ำล้นตลิ่ง, never the feed's English)."""
+    what = escape(event_label(event) if event else "ประกาศเตือนภัย")
     return f"{what} ({severity_label(severity)})" if severity and severity != "Unknown" else what
 
 
@@ -28,14 +29,24 @@ def acked_button(at: datetime, tz: ZoneInfo) -> str:
     return f"✅ รับทราบแล้ว {at.astimezone(tz):%H:%M}"
 
 
-def reminder(event: str | None, severity: str | None) -> str:
-    """The one reminder a leader gets, as a reply to the alert."""
-    return f"⏰ <b>เตือนซ้ำ</b>: {_what(event, severity)}\nกรุณากดปุ่ม «{ACK_BUTTON}» ใต้ข้อความเตือนเมื่ออ่านแล้ว"
-
-
-def area_removed(event: str | None, severity: str | None, city_name: str) -> str:
-    """To a leader whose city an update no longer covers, as a reply to the earlier alert."""
-    return f"🔄 <b>ปรับปรุงประกาศ</b>: {_what(event, severity)}\nประกาศฉบับนี้ไม่ครอบคลุมพื้นที่ {escape(city_name)} แล้ว"
+def reminder(
+    event: str | None,
+    severity: str | None,
+    city_name: str | None = None,
+    expires: datetime | None = None,
+    tz: ZoneInfo | None = None,
+) -> str:
+    """The one reminder a leader gets, as a reply to the alert: what, where, until when, and the button
+    under this very message."""
+    where = [f"📍 {escape(city_name)}"] if city_name else []
+    if expires is not None and tz is not None:
+        where.append(f"ถึง {thai_when(expires, tz)}")
+    lines = [
+        f"⏰ <b>เตือนซ้ำ · {_what(event, severity)}</b>",
+        " · ".join(where),
+        f"อ่านประกาศด้านบนแล้ว กดปุ่ม \"{ACK_BUTTON}\" ด้านล่าง",
+    ]
+    return "\n".join(line for line in lines if line)
 
 
 def escalation(event: str | None, severity: str | None, city_name: str, names: list[str], total: int,
@@ -46,7 +57,7 @@ def escalation(event: str | None, severity: str | None, city_name: str, names: l
         head,
         f"{escape(city_name)}: {len(names)} จาก {total} คน (ส่งเมื่อ {sent_at.astimezone(tz):%H:%M} น.)",
         *(f"• {escape(name)}" for name in names),
-        "กรุณาติดต่อทางโทรศัพท์",
+        "กรุณาโทรหาแกนนำที่ยังไม่กดรับทราบ",
     ]
     return "\n".join(lines)
 

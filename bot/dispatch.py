@@ -10,19 +10,20 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
+from pydantic import ValidationError
 from sqlite_utils import Database
 
 from alerts.fetch import make_session
 from alerts.matching import passes_floor
-from alerts.model import City
+from alerts.model import City, Warning
 from alerts.render import MessageKind
-from bot import delivery_text
 from bot.messages import message_kind, render_for
 from bot.poller import FetchOutcome, PollItem, PollReport, fetch_feeds, fetch_state, process
 from bot.settings import Settings
 from subscribers import outbox
 from subscribers.leaders import Leader, active_leaders
 from subscribers.outbox import Kind, OutboxItem
+from subscribers.warnings import get_warning
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,19 @@ def recipients(
     return list(chosen.values())
 
 
+def previous_version(db: Database, thread: Sequence[int]) -> Warning | None:
+    """The latest earlier version of a thread as parsed, so an update can say what changed."""
+    for warning_id in sorted(thread, reverse=True):
+        stored = get_warning(db, warning_id)
+        if stored is None:
+            continue
+        try:
+            return Warning.model_validate_json(stored.parsed)
+        except ValidationError:
+            return None  # an old row in another shape: the update just does not say what changed
+    return None
+
+
 def items_for(db: Database, settings: Settings, item: PollItem, cities: Sequence[City]) -> list[OutboxItem]:
     """The outbox rows one poll item asks for (none when it is not to be sent)."""
     if not item.send or item.warning_id is None:
@@ -70,31 +84,36 @@ def items_for(db: Database, settings: Settings, item: PollItem, cities: Sequence
     covered = [by_id[c] for c in item.cities if c in by_id]
     out_kind = _OUTBOX_KIND[kind]
     priority = outbox.priority_for(out_kind, str(item.warning.severity))
-    texts: dict[tuple[str, int], str] = {}  # rendered once per livelihood and info block
+    previous = previous_version(db, thread) if kind is MessageKind.UPDATE else None
+    texts: dict[tuple[str, str, int], str] = {}  # rendered once per (own city, livelihood, info block)
     rows = []
     for leader in recipients(db, kind, item, covered, thread):
         if kind is MessageKind.UPDATE and leader.city_id not in item.cities:
-            rows.append(_area_removed(item, leader, by_id))
+            rows.append(_area_removed(item, leader, by_id, covered, settings, previous))
             continue
         livelihood, block = str(leader.livelihood), item.block_for(leader.city_id)
-        if (livelihood, block) not in texts:
+        key = (leader.city_id, livelihood, block)
+        if key not in texts:
             # Each city is told the most severe info block covering it (one block: the warning itself).
             block_cities = [c for c in covered if item.block_for(c.id) == block]
             view = item.warning.for_block(block)
-            texts[livelihood, block] = render_for(view, kind, block_cities or covered, livelihood, settings.tz)
+            own = by_id.get(leader.city_id)
+            texts[key] = render_for(view, kind, block_cities or covered, livelihood, settings.tz, own, previous)
         rows.append(
             OutboxItem(
-                kind=out_kind, ref_id=item.warning_id, chat_id=leader.chat_id, text=texts[livelihood, block],
-                priority=priority,
+                kind=out_kind, ref_id=item.warning_id, chat_id=leader.chat_id, text=texts[key], priority=priority,
             )
         )
     return rows
 
 
-def _area_removed(item: PollItem, leader: Leader, cities: dict[str, City]) -> OutboxItem:
+def _area_removed(
+    item: PollItem, leader: Leader, cities: dict[str, City], covered: Sequence[City], settings: Settings,
+    previous: Warning | None,
+) -> OutboxItem:
     """The short reply to a leader whose city an update no longer covers (their reminders stop with it)."""
-    city = cities.get(leader.city_id)
-    text = delivery_text.area_removed(item.warning.event, str(item.warning.severity), city.name_th if city else leader.city_id)
+    own = cities.get(leader.city_id)
+    text = render_for(item.warning, MessageKind.UPDATE, covered, str(leader.livelihood), settings.tz, own, previous)
     return OutboxItem(
         kind=Kind.AREA_REMOVED, ref_id=item.warning_id, chat_id=leader.chat_id, text=text,
         priority=outbox.priority_for(Kind.AREA_REMOVED),

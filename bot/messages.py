@@ -9,7 +9,7 @@ from alerts.lifecycle import PollStatus
 from alerts.matching import CityMatch
 from alerts.model import City, Status, Warning
 from alerts.places import place_words
-from alerts.render import MessageKind, render_alert
+from alerts.render import MessageKind, render_alert, sea_areas
 
 # The livelihood whose text `poll --json` shows (it carries no livelihood-specific advice line).
 DEFAULT_LIVELIHOOD = "other"
@@ -35,17 +35,29 @@ def matched_cities(matches: Sequence[CityMatch], cities: Sequence[City]) -> list
 
 
 def render_for(
-    warning: Warning, kind: MessageKind, cities: Sequence[City], livelihood: str, tz: ZoneInfo
+    warning: Warning,
+    kind: MessageKind,
+    cities: Sequence[City],
+    livelihood: str,
+    tz: ZoneInfo,
+    own: City | None = None,
+    previous: Warning | None = None,
 ) -> str:
-    """The Telegram HTML text for a leader of one of `cities` with this livelihood."""
-    provinces = list(dict.fromkeys(c.province_code for c in cities))
+    """The Telegram HTML text for a leader of `own` (one of `cities`) with this livelihood.
+
+    The agency's sentence is picked for the leader's own province and sea (all covered ones
+    when there is no own city); `previous` is the version the leader had, for an update.
+    """
+    provinces = list(dict.fromkeys(c.province_code for c in ([own] if own else cities)))
     return render_alert(
         warning,
         kind=kind,
         city_names=[c.name_th for c in cities],
         livelihood=livelihood,
         tz=tz,
-        places=place_words(provinces),
+        places=place_words(provinces) + sea_areas(provinces),
+        own_city=own.name_th if own else None,
+        previous=previous,
     )
 
 

@@ -20,6 +20,7 @@ from telegram.error import TelegramError
 from bot import delivery_text
 from bot.settings import Settings
 from subscribers import acks, outbox
+from subscribers.cities import city_name
 from subscribers.leaders import get_leader
 from subscribers.outbox import Kind, OutboxItem
 
@@ -44,7 +45,9 @@ def enqueue_reminders(db: Database, settings: Settings, now: datetime) -> int:
                 kind=Kind.REMINDER,
                 ref_id=late.warning_id,
                 chat_id=late.chat_id,
-                text=delivery_text.reminder(state.event, state.severity),
+                text=delivery_text.reminder(
+                    state.event, state.severity, city_name(db, late.city_id), state.expires, settings.tz
+                ),
                 priority=outbox.priority_for(Kind.REMINDER, state.severity),
                 reply_to_message_id=late.message_id,
             )

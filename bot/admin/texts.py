@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from alerts import render
+from alerts.hazards import UNKNOWN_LABEL
 from bot.texts import DEPTHS, LIVELIHOODS
 from subscribers.drills import CityResult
 from subscribers.feed_watch import FeedState, FeedStatus
@@ -27,7 +28,7 @@ INVITE_USAGE = "ใช้: /invite <เมือง> เช่น /invite bo-yan
 NO_LEADERS = "ยังไม่มีแกนนำลงทะเบียน"
 LEADER_LINE = "{mark} {name} ({city}) อาชีพ{livelihood} · รับทราบล่าสุด {last_ack}"
 NEVER = "ยังไม่เคย"
-LEADERS_TOTAL = "แกนนำ {active} คนที่ใช้งานอยู่ จาก {total} คน"
+LEADERS_TOTAL = "แกนนำใช้งานอยู่ {active} จาก {total} คน"
 
 BROADCAST_CHOOSE = "เลือกเมืองที่จะส่งประกาศ (กดเพื่อเลือกหรือยกเลิก) แล้วกด ถัดไป"
 BROADCAST_ALL = "ทุกเมือง"
@@ -52,12 +53,12 @@ DRILL_USAGE = "ใช้: /drill <เมือง|all> เช่น /drill bo-ya
 # render_alert marks it ซ้อม at the top and the bottom.
 DRILL_EVENT = "น้ำท่วม (ซ้อม)"
 DRILL_HEADLINE = "ซ้อมแผนแจ้งเตือนน้ำท่วม"
-DRILL_INSTRUCTION = "นี่คือการซ้อม ไม่ต้องอพยพ กรุณากด รับทราบ โดยเร็วที่สุด"
+DRILL_INSTRUCTION = "นี่คือการซ้อม ไม่ต้องอพยพ กรุณากดปุ่ม \"รับทราบ\" โดยเร็วที่สุด"
 DRILL_SENDER_NAME = "มูลนิธิ (ซ้อมแผน)"
 DRILL_STARTED = "เริ่มซ้อมแล้ว ส่งถึงแกนนำ {count} คน ({cities}) จะรายงานผลเวลา {report_at}"
 DRILL_NOBODY = "ไม่มีแกนนำที่ใช้งานอยู่ใน {cities} จึงไม่ได้ซ้อม"
 DRILL_REPORT = "ผลการซ้อม #{id} (เริ่ม {started})"
-DRILL_CITY = "{city}: รับทราบ {acked}/{total} · ค่ามัธยฐาน {median} · ช้าสุด {slowest}"
+DRILL_CITY = "{city}: รับทราบ {acked}/{total} · เวลารับทราบ (กลาง) {median} · ช้าสุด {slowest}"
 DRILL_MISSING = "  ยังไม่รับทราบ: {names}"
 DRILL_ALL_ACKED = "  รับทราบครบทุกคน"
 DRILL_NO_ACK = "-"
@@ -69,7 +70,7 @@ REPORTS_USAGE = "ใช้: /reports [เมือง] [จำนวน] เช�
 
 STATS_NONE = "ยังไม่มีการส่งแจ้งเตือน"
 STATS_WARNING = "⚠️ #{id} {event} ({sent_on})"
-STATS_CITY = "  {city}: ส่งแล้ว {sent} · ไม่สำเร็จ {failed} · รอส่ง {pending} · รับทราบ {acked} · ค่ามัธยฐาน {median}"
+STATS_CITY = "  {city}: ส่งแล้ว {sent} · ไม่สำเร็จ {failed} · รอส่ง {pending} · รับทราบ {acked} · เวลารับทราบ (กลาง) {median}"
 
 HEALTH_TITLE = "สถานะแหล่งข้อมูล"
 HEALTH_LINE = "{feed}: {state}"
@@ -164,6 +165,13 @@ def drill_report(
     return "\n".join(lines)
 
 
+def admin_event(event: str) -> str:
+    """The event as leaders read it; an unknown one in a foreign language adds the feed's words, so
+    admins can tell which it was ("ประกาศเตือนภัย (Volcano)")."""
+    label = render.event_label(event)
+    return f"{label} ({event[:60]})" if label == UNKNOWN_LABEL and event.strip() else label
+
+
 def stats_lines(stats: list[DeliveryStat], city_names: dict[str, str], tz: ZoneInfo) -> list[str]:
     """Per warning a heading, then one line per city."""
     if not stats:
@@ -174,7 +182,7 @@ def stats_lines(stats: list[DeliveryStat], city_names: dict[str, str], tz: ZoneI
         if stat.warning_id != current:
             current = stat.warning_id
             lines.append(
-                STATS_WARNING.format(id=stat.warning_id, event=html.escape(render.event_label(stat.event)), sent_on=thai_datetime(stat.sent_on, tz))
+                STATS_WARNING.format(id=stat.warning_id, event=html.escape(admin_event(stat.event)), sent_on=thai_datetime(stat.sent_on, tz))
             )
         lines.append(
             STATS_CITY.format(

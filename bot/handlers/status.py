@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from alerts.render import severity_label, thai_datetime
+from alerts.render import event_label, severity_label, thai_datetime
 from bot import texts
 from bot.handlers.common import Context, active_leader
 from subscribers.cities import city_name
@@ -24,7 +24,8 @@ def status_text(warnings: list[StoredWarning], city: str, now: datetime, tz: tzi
         lines.append(
             texts.STATUS_LINE.format(
                 severity=severity_label(warning.severity),
-                title=warning.headline or warning.event,
+                # The alert's own Thai name for the event (ThaiWater's น้ำล้นตลิ่ง, not its English).
+                title=event_label(warning.event),
                 validity=texts.validity(warning.starts, warning.expires, tz),
             )
         )

@@ -10,7 +10,7 @@ from bot.handlers.common import Context
 from bot.settings import Settings
 from subscribers.leaders import get_leader, update_leader
 
-_LIVELIHOOD_BY_LABEL = {label: value for value, label in texts.LIVELIHOODS.items()}
+_LIVELIHOOD_BY_LABEL = {label: value for value, label in texts.LIVELIHOODS.items()} | texts.LIVELIHOOD_ALIASES
 
 
 async def plain_text(update: Update, context: Context) -> None:

@@ -26,6 +26,35 @@ def test_news_v2_xml(fixture_path):
     assert w.headline.startswith("(ตัวอย่างทดสอบ) ขอให้ประชาชน")
 
 
+def _news(**fields: str) -> bytes:
+    item = {"IssueNo": "4", "TitleThai": "คลื่นลมแรงบริเวณทะเลอันดามัน", "AnnounceDate": "2025-11-24 05:00:00"}
+    return json.dumps({"Warnings": [{**item, **fields}]}).encode()
+
+
+# Severity from TMD's own words: an order to act or the red level makes a bulletin at least Severe.
+@pytest.mark.parametrize(
+    ("fields", "severity"),
+    [
+        ({}, Severity.MODERATE),  # a numbered bulletin: at least Moderate
+        ({"HeadlineThai": "ขอให้ประชาชนระวังอันตราย"}, Severity.MODERATE),  # "beware" is no order
+        ({"DescriptionThai": "เรือเล็กควรงดออกจากฝั่ง"}, Severity.SEVERE),  # TMD's mariner order
+        ({"DescriptionThai": "เรือเล็กควรงด\nออกจากฝั่ง"}, Severity.SEVERE),  # even across a line break
+        ({"HeadlineThai": "ขอให้ประชาชนงดเดินทางบริเวณชายฝั่ง"}, Severity.SEVERE),
+        ({"DescriptionThai": "พื้นที่เสี่ยงภัยระดับสีแดง"}, Severity.SEVERE),  # TMD's red level
+        ({"HeadlineThai": "เตรียมอพยพ"}, Severity.SEVERE),
+    ],
+)
+def test_news_severity_from_content(fields, severity):
+    [w] = parse_tmd_news_json(_news(**fields), "news")
+    assert w.severity is severity
+
+
+def test_news_keeps_thai_title_and_issue(fixture_path):
+    [w] = parse_tmd_news_xml(fixture_path("tmd_warning_news_v2_constructed.xml").read_bytes(), "news")
+    assert w.event.startswith("(ตัวอย่างทดสอบ) ฝนตกหนักถึงหนักมาก")
+    assert w.parameter("issue_no") == "9" and w.parameter("title_th") == w.event
+
+
 def test_news_root_name_does_not_matter():
     # The v2 root element is unconfirmed: <Warning> is found anywhere.
     doc = ("<WeatherForecastDaily><a><b><Warning><IssueNo>3</IssueNo><TitleThai>ฝนตกหนัก</TitleThai>"
@@ -40,7 +69,9 @@ def test_news_v1_json():
         {"IssueNo": 2, "TitleThai": "พายุ", "TitleEnglish": "Storm", "AnnounceDate": "2025-11-24 05:00:00",
          "EffectEndDate": "2025-11-25 05:00:00", "DescriptionThai": "จังหวัดสงขลา"}]}}
     [w] = parse_tmd_news_json(json.dumps(doc).encode(), "news")
-    assert (w.event, w.identifier, w.areas[0].desc) == ("Storm", "202511240500-2", "จังหวัดสงขลา")
+    # The Thai title is the event leaders read; the English one stays a parameter.
+    assert (w.event, w.identifier, w.areas[0].desc) == ("พายุ", "202511240500-2", "จังหวัดสงขลา")
+    assert w.parameter("title_en") == "Storm"
 
 
 def test_news_with_no_warnings_is_empty():
@@ -65,6 +96,9 @@ def test_thaiwater_sample(fixture_path):
     assert w.key == ("thaiwater", "station-900001")
     assert w.severity is Severity.SEVERE and w.urgency is Urgency.IMMEDIATE
     assert w.parameter("river") == "คลองตัวอย่าง (ทดสอบ)"
+    assert w.event == "ระดับน้ำสูงใกล้ตลิ่ง"  # Thai wherever leaders and admins read it
+    assert (w.parameter("bank_diff"), w.parameter("bank_diff_text")) == ("0.90", "ต่ำกว่าตลิ่ง")
+    assert w.parameter("waterlevel_msl_previous") == "6.98"
     assert w.parameter("bank_percent") == "88.75" and w.parameter("situation_level") == "4"
     codes = {(g.name, g.value) for g in w.areas[0].geocodes}
     # The station's district and subdistrict, not its whole province: a high river in Hat Yai concerns

@@ -156,7 +156,7 @@ async def test_drill_report_median_and_missing(app, fake, store, clock, now, gol
     await run_job(app, "drill-reports")
     (report,) = fake.messages(-100900)
     golden("admin_drill_report", report.text)
-    assert "บ่อยาง: รับทราบ 2/3 · ค่ามัธยฐาน 3 นาที · ช้าสุด L12 5 นาที" in report.text
+    assert "บ่อยาง: รับทราบ 2/3 · เวลารับทราบ (กลาง) 3 นาที · ช้าสุด L12 5 นาที" in report.text
     assert "ยังไม่รับทราบ: L13" in report.text and "ยังไม่รับทราบ: L31" in report.text
     await run_job(app, "drill-reports")  # reported once only
     assert len(fake.messages(-100900)) == 1

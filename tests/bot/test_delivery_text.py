@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot import delivery_text
 
@@ -11,6 +14,27 @@ from bot import delivery_text
 def test_reminder_speaks_thai():
     text = delivery_text.reminder("Heavy Rain", "Severe")
     assert "ฝนตกหนัก (🟠 รุนแรง)" in text and "Heavy" not in text
+
+
+def test_reminder_names_area_and_end():
+    end = datetime(2025, 2, 25, 23, 0, tzinfo=UTC)
+    text = delivery_text.reminder("River overflowing bank", "Extreme", "ควนลัง", end, ZoneInfo("Asia/Bangkok"))
+    assert text.split("\n") == [
+        "⏰ <b>เตือนซ้ำ · น้ำล้นตลิ่ง (🔴 อันตรายสูงสุด)</b>",
+        "📍 ควนลัง · ถึง 26 ก.พ. 68 เวลา 06.00 น.",
+        'อ่านประกาศด้านบนแล้ว กดปุ่ม "รับทราบ" ด้านล่าง',
+    ]
+
+
+# No English event name where a Thai one exists, in reminders and escalations alike.
+@pytest.mark.parametrize("event", ["River level high", "River overflowing bank", "ระดับน้ำสูงใกล้ตลิ่ง", "Volcano"])
+def test_follow_ups_never_show_english_events(event):
+    for text in (
+        delivery_text.reminder(event, "Severe"),
+        delivery_text.escalation(event, "Severe", "บ่อยาง", ["ก"], 2, datetime(2025, 2, 25, 11, 30, tzinfo=UTC),
+                                 ZoneInfo("Asia/Bangkok")),
+    ):
+        assert not re.search(r"[A-Za-z]{3,}", text), text
 
 
 def test_unknown_event_keeps_feed_text_escaped():
@@ -24,3 +48,19 @@ def test_escalation_names_the_missing_leaders():
     )
     assert "น้ำป่าไหลหลาก (🔴 อันตรายสูงสุด)" in text
     assert "บ่อยาง: 2 จาก 20 คน (ส่งเมื่อ 18:30 น.)" in text and "• มาลี" in text
+
+
+# /stats names events as leaders read them; only an event with no Thai name shows the feed's words.
+@pytest.mark.parametrize(
+    ("event", "shown"),
+    [
+        ("River overflowing bank", "น้ำล้นตลิ่ง"),  # a ThaiWater row stored before events were Thai
+        ("ระดับน้ำสูงใกล้ตลิ่ง", "ระดับน้ำสูงใกล้ตลิ่ง"),
+        ("Heavy Rain", "ฝนตกหนัก"),
+        ("Volcano", "ประกาศเตือนภัย (Volcano)"),
+    ],
+)
+def test_stats_event_names(event, shown):
+    from bot.admin.texts import admin_event
+
+    assert admin_event(event) == shown

@@ -61,7 +61,8 @@ async def test_alert_reaches_exactly_the_matched_cities(db, setup, fake_tg):
     got = {m.chat_id: m for m in fake_tg.messages()}
     assert sorted(got) == [101, 102, 103, 104, 105]  # Satun's la-ngu (106) is outside the warning
     fishing, farming = got[101].text, got[102].text
-    assert "ฝนตกหนัก" in fishing and "25 ก.พ. 2568 18:00 น." in fishing
+    assert "ฝนตกหนัก" in fishing and "ถึง 26 ก.พ. 68 เวลา 06.00 น." in fishing
+    assert "📍 <b>บ่อยาง</b>" in fishing  # each leader's own area first
     assert fishing != farming  # livelihood advice differs
     assert all(m.buttons()[0][0] == "รับทราบ" for m in got.values())
 
@@ -129,7 +130,7 @@ async def test_an_update_that_drops_a_city_tells_it_so_and_stops_its_reminders(d
     assert [(i.status, i.cities) for i in report.items] == [("updated", ["bo-yang", "phatong", "khuan-lang", "padang-besar"])]
     (notice,) = [m for m in fake_tg.messages(105) if m.reply_to is not None]
     assert notice.reply_to == first[105] and notice.buttons() == []
-    assert "ไม่ครอบคลุมพื้นที่ โตนดด้วน" in notice.text and len(notice.text) < 200
+    assert "ไม่รวมพื้นที่โตนดด้วน" in notice.text and len(notice.text) < 200
     assert fake_tg.message(105, first[105]).buttons() == []  # the earlier alert's button is gone
     # Songkhla's leaders get the update itself (with its button) as a reply.
     update = [m for m in fake_tg.messages(101) if m.reply_to is not None]

@@ -56,7 +56,7 @@ async def test_sign_up_asks_name_then_livelihood(chat):
     assert chat.texts(CHAT)[-1] == texts.JOINED.format(city="บ่อยาง")
     await chat.send(chat.fake.push_message(CHAT, "  สมชาย   ใจดี "))
     keyboard = chat.last(CHAT).reply_markup["keyboard"]
-    assert [b["text"] for row in keyboard for b in row] == ["ประมง", "เกษตร", "รับจ้าง", "ค้าขาย", "อื่นๆ"]
+    assert [b["text"] for row in keyboard for b in row] == ["ประมง", "เกษตร", "รับจ้าง", "ค้าขาย", "อื่น ๆ"]
     # Typing something else is not a livelihood: ask again, keep the buttons.
     await chat.send(chat.fake.push_message(CHAT, "ทำสวนยาง"))
     assert chat.texts(CHAT)[-1] == texts.PICK_LIVELIHOOD
@@ -76,7 +76,7 @@ async def test_joining_during_a_storm_shows_what_is_in_force(chat):
     await chat.send(chat.fake.push_message(CHAT, "ประมง"))
     done = chat.texts(CHAT)[-1]
     assert done.startswith("ลงทะเบียนเรียบร้อย ✅")
-    assert "เตือนภัยที่มีผลในพื้นที่บ่อยาง" in done and "🟠 รุนแรง ฝนตกหนักถึงหนักมาก" in done
+    assert "ประกาศเตือนภัยในพื้นที่บ่อยาง" in done and "🟠 รุนแรง · ฝนตกหนัก" in done
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ async def test_report_album_location_depth_reaches_admin_chat(chat, now):
     admin = chat.fake.messages(ADMIN_CHAT)
     assert admin[0].text == (
         "📝 รายงานหมายเลข 1\nจาก: สมชาย (บ่อยาง)\nเวลา: 25 ก.พ. 2568 18:30 น.\n"
-        "ตอบการแจ้งเตือน: ฝนตกหนัก สงขลา\nระดับน้ำ: เอว\n"
+        "ตอบประกาศเตือนภัย: ฝนตกหนัก สงขลา\nระดับน้ำ: เอว\n"
         "ตำแหน่ง: https://maps.google.com/?q=7.19812,100.59634\n"
         "ข้อความ: น้ำเริ่มท่วมถนนหน้าโรงเรียน\nถ่ายเมื่อ 5 นาทีที่แล้ว"
     )
@@ -293,7 +293,7 @@ async def test_state_survives_a_rebuilt_application(chat, now):
     await chat.send(chat.fake.push_command(8002, "start"))
     assert chat.texts(8002)[-1].endswith(texts.ASK_NAME)
     await chat.send(chat.fake.push_message(8002, "สมหญิง"))
-    await chat.send(chat.fake.push_message(8002, "อื่นๆ"))
+    await chat.send(chat.fake.push_message(8002, "อื่นๆ"))  # the old label, typed: still understood
     leader = get_leader(chat.db, 8002)
     assert (leader.name, leader.city_id, leader.livelihood) == ("สมหญิง", "phatong", "other")
 
@@ -360,7 +360,7 @@ async def test_photo_or_report_replying_to_an_alert_is_linked(chat, now):
     await chat.send(chat.fake.push_location(CHAT, 7.1, 100.5))
     await chat.send(chat.fake.push_callback(CHAT, chat.last(CHAT).message_id, "depth:none"))
     assert (get_report(chat.db, 2).warning_id, get_report(chat.db, 2).depth) == (warning_id, "none")
-    assert "ตอบการแจ้งเตือน: ฝนตกหนัก" in chat.fake.messages(ADMIN_CHAT)[-1].text
+    assert "ตอบประกาศเตือนภัย: ฝนตกหนัก" in chat.fake.messages(ADMIN_CHAT)[-1].text
 
 
 # PTB 22 warns when it builds RetryAfter with an int (the timedelta migration); not ours to fix.

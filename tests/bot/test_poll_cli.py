@@ -124,5 +124,5 @@ def test_done_when_matching_and_thai_text(workdir, httpserver):
     [item] = lines(result)
     assert item["cities"] == ["bo-yang", "phatong", "khuan-lang", "padang-besar", "tanot-duan"]
     assert item["matched_by"]["bo-yang"] == "geocode: TH-90"
-    assert "25 ก.พ. 2568 18:00 น. – 26 ก.พ. 2568 06:00 น." in item["text"]
+    assert "ถึง 26 ก.พ. 68 เวลา 06.00 น." in item["text"] and "(เริ่ม 25 ก.พ. 18.00 น.)" in item["text"]
     assert "ฝนตกหนัก" in item["text"] and "บ่อยาง" in item["text"] and "กำแพง" not in item["text"]

@@ -120,8 +120,9 @@ def test_run_signup_restart_alert_ack(tmp_path, fake, httpserver):
     httpserver.expect_request("/cap").respond_with_data(current_alert("RUN-TEST-1"), content_type="application/xml")
     bot = Bot(tmp_path)
     try:
-        fake.wait_until(lambda: any("ฝนตกหนัก" in t for t in texts(fake, LEADER)), timeout=30)
-        alert = next(m for m in fake.messages(LEADER) if "ฝนตกหนัก" in m.text)
+        # "รุนแรง · ฝนตกหนัก" is the alert's first line (the sign-up text names ฝนตกหนัก too).
+        fake.wait_until(lambda: any("รุนแรง · ฝนตกหนัก" in t for t in texts(fake, LEADER)), timeout=30)
+        alert = next(m for m in fake.messages(LEADER) if "รุนแรง · ฝนตกหนัก" in m.text)
         assert alert.buttons()[0][0] == "รับทราบ"
         assert "เรือเล็ก" in alert.text  # the fishing advice: the livelihood survived the restart
         fake.push_callback(LEADER, alert.message_id, alert.buttons()[0][1])
@@ -130,7 +131,7 @@ def test_run_signup_restart_alert_ack(tmp_path, fake, httpserver):
         fake.push_command(LEADER, "status")
         fake.wait_until(lambda: len(texts(fake, LEADER)) > before, timeout=10)
         status = texts(fake, LEADER)[-1]
-        assert "บ่อยาง" in status and "พื้นที่เสี่ยงภัยฝนตกหนัก" in status
+        assert "บ่อยาง" in status and "🟠 รุนแรง · ฝนตกหนัก" in status  # the alert's own Thai words
         assert bot.stop() == 0
     finally:
         bot.kill()
@@ -138,5 +139,5 @@ def test_run_signup_restart_alert_ack(tmp_path, fake, httpserver):
     assert "poll: 1 new" in log and "fan-out:" in log
     assert fake.token not in log  # the token is never logged
     # The alert came once (and /status listed it once).
-    assert sum("ฝนตกหนัก" in t for t in texts(fake, LEADER)) == 2
+    assert sum("รุนแรง · ฝนตกหนัก" in t for t in texts(fake, LEADER)) == 2
     assert fake.unknown_methods == []

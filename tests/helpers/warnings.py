@@ -85,7 +85,7 @@ def water_level_warning(**fields: Any) -> Warning:
         "sender": "thaiwater",
         "identifier": "waterlevel-900001",
         "sent": datetime(2025, 11, 24, 5, 0, tzinfo=BKK),
-        "event": "Water Level",
+        "event": "ระดับน้ำสูงใกล้ตลิ่ง",  # the parser's own event (alerts/thaiwater.py)
         "severity": Severity.MODERATE,
         "effective": None,
         "expires": None,
