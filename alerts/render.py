@@ -97,19 +97,20 @@ def severity_label(severity: str) -> str:
     return f"{entry['symbol']} {entry['word']}"
 
 
-def event_label(event: str, language: str = "th-TH") -> str:
+def event_label(event: str, language: str = "th-TH", *, foreign: bool = True) -> str:
     """A feed event in Thai for leaders and admins (`Heavy Rain` → `ฝนตกหนัก`).
 
     An event floodbot has no class for keeps its own words when they are Thai; otherwise it is the
-    neutral ประกาศเตือนภัย followed by the agency's own event, never another hazard's name.
+    neutral ประกาศเตือนภัย, followed by the agency's own event unless `foreign` is False (a follow-up
+    that replies to the alert, which already shows them). Never another hazard's name.
     """
     found = classify_event(event, language)
     if found.known:
         return found.label_th
     text = " ".join(event.split())
-    if not text:
-        return UNKNOWN_LABEL
-    return shorten(text, _EVENT_MAX) if _THAI.search(text) else f"{UNKNOWN_LABEL}: {shorten(text, _EVENT_MAX)}"
+    if _THAI.search(text):
+        return shorten(text, _EVENT_MAX)
+    return f"{UNKNOWN_LABEL}: {shorten(text, _EVENT_MAX)}" if text and foreign else UNKNOWN_LABEL
 
 
 def event_key(event: str, language: str = "th-TH") -> str | None:

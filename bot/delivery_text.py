@@ -15,7 +15,7 @@ ACK_PREFIX = "ack:"
 def _what(event: str | None, severity: str | None) -> str:
     """`ฝนตกหนัก (🟠 รุนแรง)`: the event and severity in the same Thai words as the alert itself
     (ThaiWater's น้ำล้นตลิ่ง, never the feed's English)."""
-    what = escape(event_label(event) if event else "ประกาศเตือนภัย")
+    what = escape(event_label(event, foreign=False) if event else "ประกาศเตือนภัย")
     return f"{what} ({severity_label(severity)})" if severity and severity != "Unknown" else what
 
 

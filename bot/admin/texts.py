@@ -7,7 +7,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from alerts import render
-from alerts.hazards import UNKNOWN_LABEL
 from bot.texts import DEPTHS, LIVELIHOODS
 from subscribers.drills import CityResult
 from subscribers.feed_watch import FeedState, FeedStatus
@@ -166,10 +165,9 @@ def drill_report(
 
 
 def admin_event(event: str) -> str:
-    """The event as leaders read it; an unknown one in a foreign language adds the feed's words, so
-    admins can tell which it was ("ประกาศเตือนภัย (Volcano)")."""
-    label = render.event_label(event)
-    return f"{label} ({event[:60]})" if label == UNKNOWN_LABEL and event.strip() else label
+    """The event as leaders read it; an unknown one in a foreign language keeps the feed's words, so
+    admins can tell which it was ("ประกาศเตือนภัย: Volcano")."""
+    return render.event_label(event)
 
 
 def stats_lines(stats: list[DeliveryStat], city_names: dict[str, str], tz: ZoneInfo) -> list[str]:

@@ -57,7 +57,7 @@ def test_escalation_names_the_missing_leaders():
         ("River overflowing bank", "น้ำล้นตลิ่ง"),  # a ThaiWater row stored before events were Thai
         ("ระดับน้ำสูงใกล้ตลิ่ง", "ระดับน้ำสูงใกล้ตลิ่ง"),
         ("Heavy Rain", "ฝนตกหนัก"),
-        ("Volcano", "ประกาศเตือนภัย (Volcano)"),
+        ("Volcano", "ประกาศเตือนภัย: Volcano"),
     ],
 )
 def test_stats_event_names(event, shown):
