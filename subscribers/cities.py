@@ -50,3 +50,8 @@ def city_name(db: Database, city_id: str) -> str:
     """The Thai name of a city, or its id when the city is unknown."""
     row = next(iter(db.query("select name_th from cities where id = ?", [city_id])), None)
     return row["name_th"] if row else city_id
+
+
+def city_row(db: Database, city_id: str) -> dict | None:
+    """A stored city's columns (id, names, codes, point, min_severity), or None."""
+    return next(iter(db.query("select * from cities where id = ?", [city_id])), None)

@@ -313,3 +313,16 @@ def m005_admin(db: Database) -> None:
         not_null={"ran_at"},
         if_not_exists=True,
     )
+
+
+@migrations()
+def m006_delivery_resilience(db: Database) -> None:
+    # A send whose outcome is unknown (timed out after the request was written) is resent once at most.
+    db["outbox"].add_column("unknown_outcomes", int, not_null_default=0)
+    # Escalation per leader, so those who reach the age after the first run are named in a follow-up.
+    db["escalated_leaders"].create(
+        {"warning_id": int, "chat_id": int, "sent_at": str},
+        pk=("warning_id", "chat_id"),
+        not_null={"sent_at"},
+        if_not_exists=True,
+    )
