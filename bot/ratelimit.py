@@ -3,10 +3,12 @@
 Telegram counts messages when its servers receive them: at most 30 in any second overall, about
 one per second per private chat (short bursts tolerated), 20 per minute per group. Our requests
 reach it after a network delay that varies, so two sends spaced exactly 1/30 s apart may arrive
-closer than that. The limiter therefore keeps a token bucket at `rate`/s and allows at most `rate`
-starts within one second plus the observed spread of one-way delays (half the spread of recent
-round trips): the bound then holds at Telegram's end whatever the jitter, at the cost of that
-spread once per second instead of a whole round trip per send.
+closer than that. The limiter keeps a token bucket at `rate`/s and a window guard: a send may start
+only when, even if it travels as fast as any request has, it arrives more than one second after the
+`rate`-th send before it did. That one's arrival is estimated from its own round trip (half of it,
+capped), the fastest arrival from the fastest round trip seen. The bound then holds at Telegram's
+end whatever the jitter, at the cost of the actual delay difference once per second, instead of a
+whole round trip per send.
 
 Urgent calls (a leader's or admin's own action) take the next token before fan-out sends, so a
 fan-out never starves them. A 429 pauses everything for `retry_after` (capped, so no wait is
@@ -28,7 +30,7 @@ MAX_WINDOW = 1000
 RTT_SAMPLES = 64
 MAX_SPREAD_SECONDS = 0.5
 # A few milliseconds for clocks and scheduling between us and Telegram.
-SAFETY_SECONDS = 0.005
+SAFETY_SECONDS = 0.015
 # Telegram: 20 messages per minute in a group; a private chat tolerates a short burst of a few.
 GROUP_PER_MINUTE = 20
 GROUP_WINDOW_SECONDS = 60.0
@@ -44,6 +46,13 @@ class Ticket:
     """One call's place in the budget; `release` it when the answer (or the error) came."""
 
     __slots__ = ("chat_id", "done_at", "started_at")
+
+    def one_way(self, slowest: float) -> float:
+        """Seconds from the start until Telegram had it: half the round trip, or `slowest` while unanswered
+        (a slow answer is Telegram's processing, not the way there)."""
+        if self.done_at is not None:
+            return (self.done_at - self.started_at) / 2
+        return slowest
 
     def __init__(self, started_at: float, chat_id: int | None):
         self.started_at = started_at
@@ -77,7 +86,7 @@ class RateLimiter:
         # Per private chat: the theoretical arrival time of the next message (GCRA); per group: a minute of starts.
         self._chat_tat: dict[int, float] = {}
         self._group_starts: dict[int, deque[float]] = {}
-        self._starts: deque[float] = deque()
+        self._window: deque[Ticket] = deque(maxlen=self.window_limit or 1)
         self._rtts: deque[float] = deque(maxlen=RTT_SAMPLES)
 
     # -- per chat ------------------------------------------------------------------------------
@@ -110,15 +119,14 @@ class RateLimiter:
         return max(0.0, start - now)
 
     def _window_wait(self, now: float) -> float:
-        """Seconds until one more start fits the (widened) window."""
-        if self.window_limit is None:
+        """Seconds until one more send surely arrives over a second after the `rate`-th before it."""
+        if self.window_limit is None or len(self._window) < self.window_limit:
             return 0.0
-        span = WINDOW_SECONDS + self.spread() + SAFETY_SECONDS
-        while self._starts and self._starts[0] <= now - span:
-            self._starts.popleft()
-        if len(self._starts) < self.window_limit:
-            return 0.0
-        return self._starts[len(self._starts) - self.window_limit] + span - now
+        fastest = min(self._rtts) / 2 if self._rtts else 0.0
+        slowest = max(self._rtts) / 2 if self._rtts else 0.0
+        oldest = self._window[0]
+        late = min(oldest.one_way(slowest) - fastest, MAX_SPREAD_SECONDS)
+        return max(0.0, oldest.started_at + late + WINDOW_SECONDS + SAFETY_SECONDS - now)
 
     def _wait(self, now: float, chat_id: int | None) -> float:
         wait = max(self._bucket_delay(now), self._window_wait(now))
@@ -143,8 +151,9 @@ class RateLimiter:
         # Keep the schedule when the loop woke us a little late, so oversleeping does not add up.
         base = self._next_free if now - self._next_free < self.interval else now - (self.burst - 1) * self.interval
         self._next_free = max(base, self._paused_until) + self.interval
+        ticket = Ticket(now, chat_id)
         if self.window_limit is not None:
-            self._starts.append(now)
+            self._window.append(ticket)
         if chat_id is not None and self.per_chat and chat_id < 0:
             starts = self._group_starts.setdefault(chat_id, deque(maxlen=GROUP_PER_MINUTE))
             starts.append(now)
@@ -152,7 +161,7 @@ class RateLimiter:
             self._chat_tat[chat_id] = max(self._chat_tat.get(chat_id, 0.0), now) + self.per_chat
             if len(self._chat_tat) > 50_000:  # keep memory flat over a long run
                 self._chat_tat = {c: t for c, t in self._chat_tat.items() if t > now}
-        return Ticket(now, chat_id)
+        return ticket
 
     def release(self, ticket: Ticket) -> None:
         """The answer came (or the request failed): remember the round trip for the spread estimate."""
