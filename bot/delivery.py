@@ -163,24 +163,31 @@ class Worker:
 
     async def run(self) -> DeliveryStats:
         """Send every row due now (re-reading the queue after each batch so urgent rows jump ahead)."""
-        PACED.set(True)  # this task paces its own calls; PTB's limiter lets them through
+        # This drain paces its own calls (PTB's limiter lets them through); reset after, so a caller's
+        # later calls (a handler, a test) are paced again.
+        paced = PACED.set(True)
         self.state.drain_started = time.monotonic()
         try:
+            await self._run()
+        finally:
+            self.state.drain_started = None
+            PACED.reset(paced)
+        if self.crashed:  # a programming error inside a send: do not hide it
+            raise self.crashed[0]
+        return self.stats
+
+    async def _run(self) -> None:
+        try:
             self.state.replay_unsaved()
-            if self.state.outage is not None and not await self._probe():
-                return self.stats
-            await self._drain()
+            if self.state.outage is None or await self._probe():
+                await self._drain()
         except sqlite3.Error as exc:
             # The store is locked, full or read-only: end this drain; the next one tries again.
             self.stats.store_error = self.stats.store_error or f"{type(exc).__name__}: {exc}"
             log.error("delivery: store error, drain stopped (the next drain retries): %s", exc)
         finally:
             await self._settle()
-            self.state.drain_started = None
         await self._report()
-        if self.crashed:  # a programming error inside a send: do not hide it
-            raise self.crashed[0]
-        return self.stats
 
     async def _drain(self) -> None:
         while not self.state.stopping and self.state.outage is None and self.stats.store_error is None:
