@@ -221,7 +221,7 @@ class Worker:
     async def _batch(self, rows: list[OutboxRow]) -> bool:
         progressed = False
         for row in rows:
-            if self.state.stopping or self.state.outage is not None:
+            if self.state.stopping or self.state.outage is not None or self.stats.store_error is not None:
                 break
             if row.chat_id in self.busy_chats or not self.limiter.chat_ready(row.chat_id):
                 continue

@@ -151,3 +151,18 @@ async def test_slow_answers_within_the_read_timeout_are_never_resent(db, now, fa
     async with Bot(fake_tg.token, base_url=fake_tg.base_url, request=request) as slow_bot:
         stats = await deliver_due(slow_bot, db, settings, Clock(now))
     assert stats.sent == 40 and stats.unknown == 0 and once_each(fake_tg, chats)
+
+
+def test_the_watchdog_reports_a_drain_that_runs_too_long_once(monkeypatch):
+    import time as real_time
+
+    from bot.settings import Settings
+
+    state = DeliveryState(make_limiter(Settings()), Settings())
+    assert not state.check_stuck(600)  # no drain running
+    state.drain_started = real_time.monotonic()
+    assert not state.check_stuck(600)
+    state.drain_started -= 601
+    assert state.check_stuck(600) and not state.check_stuck(600)  # said once per stuck drain
+    state.drain_started = None
+    assert not state.check_stuck(600)
