@@ -2,8 +2,7 @@
 
 `ApplicationBuilder.rate_limiter` routes every request of `context.bot` through `process_request`.
 Calls the delivery worker already paced (it sets `PACED`) pass straight through; every other call
-that Telegram counts (a handler's reply, an edit, a callback answer, an admin notice, an error
-post) takes an urgent ticket from the same limiter, so it goes before fan-out sends, and on a 429
+that Telegram counts (a handler's reply, an edit, an admin notice, an error post) takes an urgent ticket from the same limiter, so it goes before fan-out sends, and on a 429
 it pauses the whole budget and is tried again instead of raising into the handler.
 """
 
@@ -23,8 +22,9 @@ log = logging.getLogger(__name__)
 
 # A call is tried this many times through 429s before the error reaches the caller.
 MAX_TRIES = 5
-# Methods Telegram does not count as messages (reads, the bot's own setup).
-FREE_PREFIXES = ("get", "set", "delete", "close", "logOut", "log_out")
+# Methods Telegram does not count as messages: reads, the bot's own setup, callback answers (a
+# toast on the leader's phone, which must come at once, not behind a fan-out).
+FREE_PREFIXES = ("get", "set", "delete", "close", "logOut", "log_out", "answerCallbackQuery")
 
 
 def counted(endpoint: str) -> bool:
@@ -59,7 +59,7 @@ class SharedRateLimiter(BaseRateLimiter[None]):
         if PACED.get() or not counted(endpoint):
             return await callback(*args, **kwargs)
         chat_id = data.get("chat_id")
-        chat = chat_id if isinstance(chat_id, int) and not endpoint.startswith("answer") else None
+        chat = chat_id if isinstance(chat_id, int) else None
         for attempt in range(1, MAX_TRIES + 1):
             ticket = await self.limiter.acquire(chat, urgent=True)
             try:

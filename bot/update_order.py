@@ -14,8 +14,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-# Updates handled at once (acks and replies of different leaders during a fan-out).
-MAX_CONCURRENT_UPDATES = 32
+# Updates handled at once: acks and replies of different leaders during a fan-out. A handler may wait
+# for its edit behind the 30/s budget; enough slots let the next leader's answer go out meanwhile.
+MAX_CONCURRENT_UPDATES = 256
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):

@@ -128,7 +128,7 @@ async def test_limits_one_per_second_per_chat_and_thirty_per_second_overall():
         assert fake.http_429 == 2 and len(fake.messages()) == 30
 
 
-async def test_edits_and_callback_answers_count_against_the_limits():
+async def test_edits_count_against_the_limits_callback_answers_do_not():
     # Why: Telegram counts edits per chat and overall; a bot that only paces sends still gets 429s.
     with FakeTelegram(clock=lambda: 1000.0) as fake:
         async with make_bot(fake) as bot:
@@ -139,7 +139,8 @@ async def test_edits_and_callback_answers_count_against_the_limits():
                 await bot.edit_message_text("d", chat_id=1, message_id=first.message_id)
             await asyncio.gather(*(bot.send_message(chat, "x") for chat in range(2, 29)))
             with pytest.raises(RetryAfter):
-                await bot.answer_callback_query("1")
+                await bot.send_message(40, "one too many")
+            assert await bot.answer_callback_query("1")  # not a message: never limited
         assert fake.http_429 == 2
 
 

@@ -127,9 +127,7 @@ class BotApiMethods:
         return self._edit(params, {"reply_markup": params.get("reply_markup")})
 
     def _m_answerCallbackQuery(self, params: dict) -> tuple[int, dict]:
-        wait = self._limit(None, self.clock())
-        if wait is not None:
-            return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        # Not a message: Telegram does not count callback answers against the message limits.
         self.answered_callbacks.append(params)
         return _ok(True)
 

@@ -3,7 +3,7 @@
 It runs a `ThreadingHTTPServer` in a daemon thread, so it works from sync and async tests alike.
 It enforces Telegram's limits where Telegram counts them, on receipt (429 with
 `parameters.retry_after` past 30 calls/s overall, about 1/s per private chat with a short burst
-tolerated, 20/min per group; sends and edits count per chat, callback answers overall), injects
+tolerated, 20/min per group; sends and edits count per chat and overall), injects
 failures on demand (403 blocked, 400 chat not found, 5xx, refused connections, slow answers, a
 round-trip latency with jitter),
 lets tests inject user updates and records what the bot sent, in order, per chat.
