@@ -1,11 +1,14 @@
 """Fan-out benchmark: one warning to N leaders against the fake Bot API (limits on), floodbot beside three baselines.
 
-    python bench/fanout.py [--leaders N ...] [--json]
+    python bench/fanout.py [--leaders N ...] [--rtt-ms MS ...] [--json]
 
 Default sizes: 240, then 5,000 (5,000 takes about 3 minutes per system at 30/s). The fake runs in a
 child process (its own CPU and GIL), so the client's CPU time is the system's own. Time to delivery
-is measured to the moment the fake accepted each message. Also measured: floodbot's CPU ms per
+is measured from the moment the bot is connected (as in a running bot) to the moment the fake
+accepted each message. Every system gets the same connection pool as `floodbot run`. Also measured: floodbot's CPU ms per
 message with limits off, through PTB and the fake ("limits off") and with a stub bot ("engine only").
+`--rtt-ms` adds a round trip (±30 % jitter) to every request; the fake counts Telegram's limits when
+it receives a request, half a round trip after it left, as Telegram does.
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ sys.path.insert(0, str(ROOT))
 from telegram import Bot  # noqa: E402
 from telegram.error import TelegramError  # noqa: E402
 from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
+from telegram.request import HTTPXRequest  # noqa: E402
 
-from bot.delivery import deliver_due  # noqa: E402
+from bot.app import POOL_HEADROOM  # noqa: E402
+from bot.delivery import CONCURRENCY, deliver_due, make_limiter  # noqa: E402
 from bot.ratelimit import RateLimiter  # noqa: E402
 from bot.settings import Settings, TelegramSettings  # noqa: E402
 from subscribers import outbox  # noqa: E402
@@ -43,6 +48,14 @@ from tests.helpers.store import add_leaders, add_warning  # noqa: E402
 CAP = 30.0
 TEXT = "⚠️ <b>เตือนภัยฝนตกหนัก</b> (ระดับรุนแรง)\nบ่อยาง: ระวังน้ำท่วมฉับพลัน ขนย้ายของขึ้นที่สูง"
 FIRST_CHAT = 1_000_000
+# When the current run's bot was connected (getMe answered): the fan-out is timed from there, as in a
+# running bot, so a round trip of start-up does not count against a system.
+CONNECTED: list[float] = []
+
+
+def request() -> HTTPXRequest:
+    """The connection pool `floodbot run` uses (PTB's default of one connection caps any system at 1/RTT)."""
+    return HTTPXRequest(connection_pool_size=CONCURRENCY + POOL_HEADROOM, read_timeout=30)
 
 
 class Fake:
@@ -87,14 +100,16 @@ def _store(n: int, folder: Path):
 async def run_floodbot(fake: Fake, n: int, db, *, limits: bool = True) -> None:
     """Drain the outbox with floodbot's worker (its limiter, or none with `limits=False`)."""
     settings = Settings(telegram=TelegramSettings(token=fake.token, base_url=fake.base_url))
-    limiter = RateLimiter(CAP, 1.0) if limits else RateLimiter(1e9, 0.0)
-    async with Bot(fake.token, base_url=fake.base_url) as bot:
+    limiter = make_limiter(settings) if limits else RateLimiter(1e9, 0.0)
+    async with Bot(fake.token, base_url=fake.base_url, request=request()) as bot:
+        CONNECTED.append(time.monotonic())
         await deliver_due(bot, db, settings, lambda: datetime.now(UTC), limiter=limiter)
 
 
 async def run_plain_loop(fake: Fake, n: int, db) -> None:
     """Baseline: send one by one, dropping whatever fails."""
     async with Bot(fake.token, base_url=fake.base_url) as bot:
+        CONNECTED.append(time.monotonic())
         for chat in chats(n):
             try:
                 await bot.send_message(chat, TEXT, parse_mode="HTML")
@@ -103,7 +118,8 @@ async def run_plain_loop(fake: Fake, n: int, db) -> None:
 
 
 async def _run_aio(fake: Fake, n: int, limiter: AIORateLimiter) -> None:
-    async with ExtBot(fake.token, base_url=fake.base_url, rate_limiter=limiter) as bot:
+    async with ExtBot(fake.token, base_url=fake.base_url, rate_limiter=limiter, request=request()) as bot:
+        CONNECTED.append(time.monotonic())
 
         async def one(chat: int) -> None:
             try:
@@ -155,14 +171,16 @@ SYSTEMS = [
 ]
 
 
-def measure(fake: Fake, name: str, runner, n: int, folder: Path, *, limits: bool = True) -> dict:
+def measure(fake: Fake, name: str, runner, n: int, folder: Path, *, limits: bool = True, rtt_ms: float = 0) -> dict:
     """Run one system for `n` leaders against the child fake; its figures as a dict."""
     fake.call("reset", limits)
+    fake.call("latency", rtt_ms)
     db = _store(n, folder) if name.startswith("floodbot") else None  # set up before the clock starts
     time.sleep(1.1)  # let the previous run's one-second windows pass (a pause between runs, not a sync)
-    start = time.monotonic()
+    CONNECTED.clear()
     cpu0 = time.process_time()
     asyncio.run(runner(fake, n, db))
+    start = CONNECTED[0]
     cpu = time.process_time() - cpu0
     if db is not None:
         db.close()
@@ -179,6 +197,7 @@ def measure(fake: Fake, name: str, runner, n: int, folder: Path, *, limits: bool
     return {
         "system": name,
         "leaders": n,
+        "rtt_ms": rtt_ms,
         "rate": round(rate, 2),
         "cap_share": round(rate / CAP, 3),
         "p50_s": round(statistics.median(to_delivery), 2) if to_delivery else None,
@@ -193,11 +212,11 @@ def measure(fake: Fake, name: str, runner, n: int, folder: Path, *, limits: bool
 
 def table(results: list[dict]) -> str:
     """The results as a fixed-width text table."""
-    head = f"{'system':<34}{'leaders':>8}{'msg/s':>8}{'cap %':>7}{'p50 s':>7}{'p95 s':>7}{'all s':>7}{'429s':>6}{'lost':>6}{'dup':>5}{'cpu ms/msg':>11}"
+    head = f"{'system':<34}{'leaders':>8}{'rtt ms':>7}{'msg/s':>8}{'cap %':>7}{'p50 s':>7}{'p95 s':>7}{'all s':>7}{'429s':>6}{'lost':>6}{'dup':>5}{'cpu ms/msg':>11}"
     lines = [head, "-" * len(head)]
     for r in results:
         lines.append(
-            f"{r['system']:<34}{r['leaders']:>8}{r['rate']:>8.2f}{r['cap_share'] * 100:>6.1f}%"
+            f"{r['system']:<34}{r['leaders']:>8}{r.get('rtt_ms', 0):>7g}{r['rate']:>8.2f}{r['cap_share'] * 100:>6.1f}%"
             f"{_num(r['p50_s']):>7}{_num(r['p95_s']):>7}{_num(r['elapsed_s']):>7}{r['http_429']:>6}{r['lost']:>6}"
             f"{r['duplicates']:>5}{r['cpu_ms_per_msg']:>11.3f}"
         )
@@ -214,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--leaders", type=int, nargs="+", default=[240, 5000], help="sizes (default: 240 5000)")
     parser.add_argument("--json", action="store_true", help="one JSON object per system and size")
     parser.add_argument("--systems", nargs="+", help="only these systems (names as printed)")
+    parser.add_argument("--rtt-ms", type=float, nargs="+", default=[0.0],
+                        help="round-trip times to simulate, ±30%% jitter (default: 0)")
     args = parser.parse_args(argv)
     # PTB logs every RetryAfter the baselines swallow; the table counts them instead.
     logging.getLogger("telegram").setLevel(logging.CRITICAL)
@@ -223,15 +244,16 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             for n in args.leaders:
-                for name, runner in SYSTEMS:
-                    if args.systems and name not in args.systems:
-                        continue
-                    result = measure(fake, name, runner, n, folder)
-                    results.append(result)
-                    if args.json:
-                        print(json.dumps(result), flush=True)
-                    else:
-                        print(f"  {name} × {n}: {result['elapsed_s']} s", file=sys.stderr, flush=True)
+                for rtt in args.rtt_ms:
+                    for name, runner in SYSTEMS:
+                        if args.systems and name not in args.systems:
+                            continue
+                        result = measure(fake, name, runner, n, folder, rtt_ms=rtt)
+                        results.append(result)
+                        if args.json:
+                            print(json.dumps(result), flush=True)
+                        else:
+                            print(f"  {name} × {n} @ {rtt:g} ms: {result['elapsed_s']} s", file=sys.stderr, flush=True)
                 off = measure(fake, "floodbot (limits off)", lambda f, k, d: run_floodbot(f, k, d, limits=False), n,
                               folder, limits=False)
                 results.append(off)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -11,10 +12,22 @@ from telegram.ext import Application, ContextTypes
 
 from bot.admin import register_admin_handlers
 from bot.aftercare import register_aftercare
+from bot.delivery import CONCURRENCY, make_limiter
+from bot.delivery_admin import DeliveryState
 from bot.delivery_jobs import register_delivery
 from bot.handlers import register_leader_handlers
 from bot.handlers.guards import unknown_button_handler
+from bot.ptb_limiter import SharedRateLimiter
 from bot.settings import Settings
+from bot.update_order import MAX_CONCURRENT_UPDATES, ChatOrderedProcessor
+
+# Connections beyond the worker's concurrent sends: handler replies and admin tools share the pool.
+POOL_HEADROOM = 16
+# Writing a request body (a photo for the admin chat) and waiting for a free connection.
+WRITE_TIMEOUT_SECONDS = 20.0
+POOL_TIMEOUT_SECONDS = 10.0
+# After the grace, a drain still running is cancelled this much later (its in-flight sends end first).
+STOP_MARGIN_SECONDS = 2.0
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics
@@ -29,6 +42,7 @@ class BotData:
 
     settings: Settings
     db: Database
+    delivery: DeliveryState
     clock: Callable[[], datetime] = staticmethod(_utc_now)
     # Set by `floodbot run` (bot.monitor); None in tests and the demo, where nothing is scraped.
     metrics: Metrics | None = None
@@ -41,23 +55,51 @@ class BotData:
 CONTEXT_TYPES = ContextTypes(bot_data=BotData)
 
 
+class FloodbotApplication(Application):
+    """PTB's Application, with a bounded stop: delivery takes no new rows and in-flight sends get a grace."""
+
+    async def stop(self) -> None:
+        """Tell delivery to stop first, and cut a drain that outlives the grace (systemd would kill us)."""
+        delivery: DeliveryState = self.bot_data.delivery
+        delivery.stopping = True
+        task = delivery.drain_task
+        if task is not None and not task.done():
+            grace = self.bot_data.settings.delivery.shutdown_grace_seconds
+            asyncio.get_running_loop().call_later(grace + STOP_MARGIN_SECONDS, task.cancel)
+        await super().stop()
+
+
 def build_application(
     settings: Settings, db: Database, clock: Callable[[], datetime] = _utc_now
 ) -> Application:
     """Build the Application: token, base URL, typed context, handlers, error handler and jobs."""
     if settings.telegram.token is None:
         raise ValueError("telegram.token is not set")
+    delivery = DeliveryState(make_limiter(settings), settings)
+    timeouts = settings.delivery
     app = (
         Application.builder()
+        .application_class(FloodbotApplication)
         .token(settings.telegram.token.get_secret_value())
         .base_url(settings.telegram.base_url)
         .base_file_url(settings.telegram.base_file_url)
         .context_types(CONTEXT_TYPES)
+        # One budget for every call: handlers, admin tools and the worker share the limiter.
+        .rate_limiter(SharedRateLimiter(delivery.limiter))
+        # Acks and replies of different chats at once; each chat's updates stay in order.
+        .concurrent_updates(ChatOrderedProcessor(MAX_CONCURRENT_UPDATES))
+        # Explicit timeouts: a slow answer that was delivered must not be resent (see README).
+        .connection_pool_size(CONCURRENCY + POOL_HEADROOM)
+        .connect_timeout(timeouts.connect_timeout_seconds)
+        .read_timeout(timeouts.read_timeout_seconds)
+        .write_timeout(WRITE_TIMEOUT_SECONDS)
+        .pool_timeout(POOL_TIMEOUT_SECONDS)
         .build()
     )
     app.bot_data.settings = settings
     app.bot_data.db = db
     app.bot_data.clock = clock
+    app.bot_data.delivery = delivery
     # Feature modules register their handlers and jobs here, in this order.
     # Delivery (issue 5): the รับทราบ handler, the outbox worker and reminder jobs.
     register_delivery(app)

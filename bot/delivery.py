@@ -3,7 +3,15 @@
 Each row is decided (send, reply, skip) from the store, then paced by the `RateLimiter`, claimed
 (pending → sending, committed) and sent; the outcome is committed at once. Errors are classified
 once (`classify`): 429 pauses everything for exactly `retry_after`; 403 and "chat not found"
-deactivate the leader; other 400s are permanent; timeouts, network errors and 5xx back off.
+deactivate the leader; other 400s are permanent; timeouts, network errors and 5xx back off
+(capped, with jitter) for as long as the warning is in force: a row ends only when it is sent,
+cannot be sent, or its warning (or a notice's lifetime) is over. A request that timed out after it
+was written may have been delivered: it is resent once at most, after a delay.
+
+A drain never wedges: a store error ends it (the next one runs), a write that failed after a send
+is replayed before the next drain, and every wait is bounded. Many sends failing at once mean
+Telegram is unreachable: the drain stops, later drains probe with one row, and the admin chat hears
+once when the outage began and once when delivery resumed (`bot.delivery_admin`).
 """
 
 from __future__ import annotations
@@ -11,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import warnings
+import sqlite3
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,21 +29,26 @@ from pydantic import BaseModel
 from sqlite_utils import Database
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
+import httpx
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.warnings import PTBDeprecationWarning
 
 from bot import delivery_text
-from bot.ratelimit import RateLimiter, Ticket
+from bot.delivery_admin import DeliveryState, retry_after_seconds
+from bot.ratelimit import PACED, RateLimiter, Ticket
 from bot.settings import Settings
 from subscribers import acks, outbox
+from subscribers.cities import city_name
 from subscribers.leaders import deactivate, get_leader
 from subscribers.outbox import Kind, OutboxRow
 
 log = logging.getLogger(__name__)
 
 BACKOFF_BASE_SECONDS = 2.0
-BACKOFF_MAX_SECONDS = 600.0
+BACKOFF_MAX_SECONDS = 60.0
 BATCH = 200
+CONCURRENCY = 64
+# A send that may have been delivered is resent (once) only after this long.
+UNKNOWN_OUTCOME_RETRY_SECONDS = 60.0
 
 
 class Outcome(StrEnum):
@@ -43,6 +57,7 @@ class Outcome(StrEnum):
     GONE = "gone"  # blocked or chat not found: the leader is deactivated
     PERMANENT = "permanent"
     RETRY = "retry"
+    UNKNOWN = "unknown"  # timed out after the request was written: maybe delivered
 
 
 class DeliveryStats(BaseModel):
@@ -55,6 +70,8 @@ class DeliveryStats(BaseModel):
     deactivated: int = 0
     http_429: int = 0
     edits: int = 0
+    unknown: int = 0
+    store_error: str | None = None
 
 
 class Plan(BaseModel):
@@ -66,14 +83,6 @@ class Plan(BaseModel):
     skip: str | None = None
 
 
-def retry_after_seconds(exc: RetryAfter) -> float:
-    """`retry_after` in seconds: PTB 22 gives an int (with a deprecation warning), later a timedelta."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 def classify(exc: TelegramError) -> Outcome:
     """One place that maps a PTB error to what the worker does next."""
     if isinstance(exc, RetryAfter):
@@ -83,6 +92,8 @@ def classify(exc: TelegramError) -> Outcome:
     # BadRequest subclasses NetworkError: check it first.
     if isinstance(exc, BadRequest):
         return Outcome.GONE if "chat not found" in exc.message.lower() else Outcome.PERMANENT
+    if isinstance(exc, TimedOut) and isinstance(exc.__cause__, httpx.ReadTimeout | httpx.WriteTimeout):
+        return Outcome.UNKNOWN
     if isinstance(exc, TimedOut | NetworkError):
         return Outcome.RETRY
     return Outcome.PERMANENT
@@ -94,8 +105,11 @@ def backoff(attempts: int, rng: random.Random) -> float:
     return ceiling * (0.5 + rng.random() / 2)
 
 
-def plan(db: Database, row: OutboxRow, now: datetime) -> Plan:
+def plan(db: Database, settings: Settings, row: OutboxRow, now: datetime) -> Plan:
     """Decide how (or whether) a row goes out, from the warning's state and the leader's history."""
+    lifetime = timedelta(hours=settings.delivery.notice_lifetime_hours)
+    if row.kind in (Kind.NOTICE, Kind.DRILL) and row.created_at + lifetime <= now:
+        return Plan(skip=f"{row.kind} older than {settings.delivery.notice_lifetime_hours:g} h")
     if row.kind == Kind.NOTICE:
         return Plan()
     state = acks.warning_state(db, row.ref_id)
@@ -124,7 +138,7 @@ def ack_markup(warning_id: int) -> InlineKeyboardMarkup:
 
 
 class Worker:
-    """One drain of the outbox with a shared limiter; `deliver_due` is the way to run it."""
+    """One drain of the outbox with the shared delivery state; `deliver_due` is the way to run it."""
 
     def __init__(
         self,
@@ -132,50 +146,88 @@ class Worker:
         db: Database,
         settings: Settings,
         now_fn: Callable[[], datetime],
-        limiter: RateLimiter,
+        state: DeliveryState,
         *,
-        concurrency: int = 64,
+        concurrency: int = CONCURRENCY,
         rng: random.Random | None = None,
     ):
-        self.bot, self.db, self.settings, self.now_fn, self.limiter = bot, db, settings, now_fn, limiter
+        self.bot, self.db, self.settings, self.now_fn, self.state = bot, db, settings, now_fn, state
+        self.limiter = state.limiter
         self.concurrency = concurrency
-        self.rng = rng or random.Random()
+        self.rng = rng or state.rng
         self.stats = DeliveryStats()
         self.in_flight: dict[int, asyncio.Task] = {}
         self.busy_chats: set[int] = set()
-        self.last_error: dict[int, str] = {}
         self.crashed: list[BaseException] = []
+        self.failures: list[str] = []
+        self.unreachable: list[str] = []
 
     async def run(self) -> DeliveryStats:
         """Send every row due now (re-reading the queue after each batch so urgent rows jump ahead)."""
+        # This drain paces its own calls (PTB's limiter lets them through); reset after, so a caller's
+        # later calls (a handler, a test) are paced again.
+        paced = PACED.set(True)
+        self.state.drain_started = time.monotonic()
         try:
-            while True:
-                rows = [
-                    r
-                    for r in outbox.due(self.db, self.now_fn(), BATCH + len(self.in_flight))
-                    if r.id not in self.in_flight and r.chat_id not in self.busy_chats
-                ]
-                if not rows:
-                    if not self.in_flight:
-                        break
-                    await asyncio.wait(list(self.in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
-                    continue
-                if not await self._batch(rows):
-                    await self._wait_for_progress(rows)
+            await self._run()
         finally:
-            if self.in_flight:
-                await asyncio.gather(*self.in_flight.values(), return_exceptions=True)
-        if self.crashed:  # a store or programming error inside a send: do not hide it
+            self.state.drain_started = None
+            PACED.reset(paced)
+        if self.crashed:  # a programming error inside a send: do not hide it
             raise self.crashed[0]
         return self.stats
+
+    async def _run(self) -> None:
+        try:
+            self.state.replay_unsaved()
+            if self.state.outage is None or await self._probe():
+                await self._drain()
+        except sqlite3.Error as exc:
+            # The store is locked, full or read-only: end this drain; the next one tries again.
+            self.stats.store_error = self.stats.store_error or f"{type(exc).__name__}: {exc}"
+            log.error("delivery: store error, drain stopped (the next drain retries): %s", exc)
+        finally:
+            await self._settle()
+        await self._report()
+
+    async def _drain(self) -> None:
+        while not self.state.stopping and self.state.outage is None and self.stats.store_error is None:
+            rows = [
+                r
+                for r in outbox.due(self.db, self.now_fn(), BATCH + len(self.in_flight))
+                if r.id not in self.in_flight and r.chat_id not in self.busy_chats
+            ]
+            if not rows:
+                if not self.in_flight:
+                    break
+                await asyncio.wait(list(self.in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
+                continue
+            if not await self._batch(rows):
+                await self._wait_for_progress(rows)
+
+    async def _settle(self) -> None:
+        """Let in-flight sends finish (bounded by the request timeouts, or the grace when stopping)."""
+        if not self.in_flight:
+            return
+        grace = self.settings.delivery.shutdown_grace_seconds if self.state.stopping else None
+        tasks = list(self.in_flight.values())
+        _, late = await asyncio.wait(tasks, timeout=grace)
+        for task in late:  # stopping: these stay 'sending' and are resent at the next start
+            task.cancel()
+        if late:
+            await asyncio.wait(late)
+        self.in_flight.clear()
+        self.busy_chats.clear()
 
     async def _batch(self, rows: list[OutboxRow]) -> bool:
         progressed = False
         for row in rows:
+            if self.state.stopping or self.state.outage is not None or self.stats.store_error is not None:
+                break
             if row.chat_id in self.busy_chats or not self.limiter.chat_ready(row.chat_id):
                 continue
             now = self.now_fn()
-            how = plan(self.db, row, now)
+            how = plan(self.db, self.settings, row, now)
             if how.skip is not None:
                 outbox.mark_skipped(self.db, row.id, how.skip, now)
                 self.stats.skipped += 1
@@ -184,8 +236,7 @@ class Worker:
             while len(self.in_flight) >= self.concurrency:
                 await asyncio.wait(list(self.in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
             ticket = await self.limiter.acquire(row.chat_id)
-            if not outbox.claim(self.db, row.id, self.now_fn()):
-                self.limiter.release(ticket)
+            if not self._claim(row, ticket):
                 continue  # another worker (or a restart) took it
             self.busy_chats.add(row.chat_id)
             task = asyncio.create_task(self._send(row, how, ticket))
@@ -194,6 +245,17 @@ class Worker:
             progressed = True
         return progressed
 
+    def _claim(self, row: OutboxRow, ticket: Ticket) -> bool:
+        """Move the row to sending; the ticket goes back if it cannot be (taken, or the store failed)."""
+        try:
+            claimed = outbox.claim(self.db, row.id, self.now_fn())
+        except sqlite3.Error:
+            self.limiter.release(ticket)
+            raise
+        if not claimed:
+            self.limiter.release(ticket)
+        return claimed
+
     def _done(self, row: OutboxRow, task: asyncio.Task) -> None:
         self.in_flight.pop(row.id, None)
         self.busy_chats.discard(row.chat_id)
@@ -201,9 +263,9 @@ class Worker:
             self.crashed.append(task.exception())
 
     async def _wait_for_progress(self, rows: list[OutboxRow]) -> None:
-        """Nothing could go: wait for a chat to become ready or a request to finish."""
+        """Nothing could go: wait for a chat to become ready or a request to finish (never long)."""
         ready = min(self.limiter.chat_ready_at(r.chat_id) for r in rows)
-        wait = max(0.0, ready - self.limiter.clock()) + 0.001
+        wait = min(max(0.0, ready - self.limiter.clock()) + 0.001, 5.0)
         if self.in_flight:
             await asyncio.wait(list(self.in_flight.values()), timeout=wait, return_when=asyncio.FIRST_COMPLETED)
         else:
@@ -220,19 +282,33 @@ class Worker:
                 reply_parameters=reply,
             )
         except TelegramError as exc:
-            self.limiter.release(ticket)
-            await self._failed(row, exc)
+            await self._store(lambda e=exc: self._failed(row, e))
             return
         finally:
-            if ticket.done_at is None:
-                self.limiter.release(ticket)
-        outbox.mark_sent(self.db, row.id, message.message_id, self.now_fn())
+            self.limiter.release(ticket)
+        self.state.reachable()
         self.stats.sent += 1
+        await self._store(lambda: outbox.mark_sent(self.db, row.id, message.message_id, self.now_fn()))
         for message_id in how.clear:
             await self._clear_buttons(row.chat_id, message_id)
 
+    async def _store(self, write: Callable[[], None]) -> None:
+        """Commit an outcome; if the store refuses, keep it to replay before the next drain.
+
+        After one refusal in a drain the others are kept without trying: each try may block the loop
+        for the store's busy timeout while another process holds the lock.
+        """
+        if self.stats.store_error is None:
+            try:
+                write()
+                return
+            except sqlite3.Error as exc:
+                self.stats.store_error = f"{type(exc).__name__}: {exc}"
+                log.error("delivery: could not record an outcome (kept, replayed before the next drain): %s", exc)
+        self.state.unsaved.append(write)
+
     async def _clear_buttons(self, chat_id: int, message_id: int) -> None:
-        ticket = await self.limiter.acquire()
+        ticket = await self.limiter.acquire(chat_id)
         try:
             await self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
             self.stats.edits += 1
@@ -245,7 +321,7 @@ class Worker:
         finally:
             self.limiter.release(ticket)
 
-    async def _failed(self, row: OutboxRow, exc: TelegramError) -> None:
+    def _failed(self, row: OutboxRow, exc: TelegramError) -> None:
         now = self.now_fn()
         error = f"{type(exc).__name__}: {exc.message}"
         outcome = classify(exc)
@@ -262,36 +338,71 @@ class Worker:
                 outbox.skip_pending_for_chat(self.db, row.chat_id, "leader inactive", now)
             self.stats.failed += 1
             self.stats.deactivated += 1
+            self.unreachable.append(self._who(row.chat_id, error, with_city=True))
             log.info("leader %s deactivated: %s", row.chat_id, error)
-        elif outcome is Outcome.RETRY and row.attempts + 1 < self.settings.delivery.max_attempts:
+        elif outcome is Outcome.UNKNOWN:
+            self.stats.unknown += 1
+            if row.unknown_outcomes >= 1:  # resent once already: a third copy is worse than none
+                outbox.mark_sent(self.db, row.id, None, now)
+                log.warning("outbox row %s: outcome unknown twice, counted as sent: %s", row.id, error)
+            else:
+                at = now + timedelta(seconds=UNKNOWN_OUTCOME_RETRY_SECONDS)
+                outbox.retry_unknown(self.db, row.id, at, f"outcome unknown: {error}")
+                log.warning("outbox row %s: outcome unknown (%s), resending once later", row.id, error)
+        elif outcome is Outcome.RETRY or (
+            outcome is Outcome.PERMANENT
+            and not isinstance(exc, BadRequest)
+            and row.attempts + 1 < self.settings.delivery.max_attempts
+        ):
             outbox.retry_later(self.db, row.id, now + timedelta(seconds=backoff(row.attempts + 1, self.rng)), error)
             self.stats.retried += 1
-            if self.last_error.get(row.id) != error:  # log a retry only when its error changes
+            if outcome is Outcome.RETRY:
+                self.state.unreachable(self.db, now, error)
+            if row.last_error != error:  # log a retry only when its error changes
                 log.warning("retrying outbox row %s (chat %s): %s", row.id, row.chat_id, error)
-            self.last_error[row.id] = error
         else:
             outbox.mark_failed(self.db, row.id, error, now)
             self.stats.failed += 1
+            self.failures.append(self._who(row.chat_id, error))
             log.error("outbox row %s to chat %s failed for good: %s", row.id, row.chat_id, error)
-            await self._tell_admins(row, error)
 
-    async def _tell_admins(self, row: OutboxRow, error: str) -> None:
-        chat = self.settings.telegram.admin_chat_id
-        if chat is None:
-            return
-        leader = get_leader(self.db, row.chat_id)
-        text = delivery_text.delivery_failed(leader.name if leader else "", row.chat_id, row.attempts + 1, error)
-        ticket = await self.limiter.acquire(chat)
-        try:
-            await self.bot.send_message(chat, text, parse_mode=ParseMode.HTML)
-        except TelegramError as exc:
-            log.error("could not tell the admin chat about row %s: %s", row.id, exc)
-        finally:
-            self.limiter.release(ticket)
+    def _who(self, chat_id: int, error: str, *, with_city: bool = False) -> str:
+        leader = get_leader(self.db, chat_id)
+        name = (leader.name if leader else "") or str(chat_id)
+        where = f", {city_name(self.db, leader.city_id)}" if with_city and leader else f" ({chat_id})"
+        return f"{name}{where}: {error[:120]}"
+
+    async def _probe(self) -> bool:
+        """Telegram was unreachable: try the first pending row; True when it went (delivery resumes)."""
+        row = outbox.probe_row(self.db)
+        if row is None:
+            return await self.state.recovered(self.bot, self.db, self.settings, self.now_fn())
+        now = self.now_fn()
+        how = plan(self.db, self.settings, row, now)
+        if how.skip is not None:
+            outbox.mark_skipped(self.db, row.id, how.skip, now)
+            return False
+        ticket = await self.limiter.acquire(row.chat_id)
+        if not self._claim(row, ticket):
+            return False
+        sent = self.stats.sent
+        await self._send(row, how, ticket)
+        if self.stats.sent == sent:
+            return False
+        return await self.state.recovered(self.bot, self.db, self.settings, self.now_fn())
+
+    async def _report(self) -> None:
+        """One digest per drain to the admin chat (failures, unreachable leaders), then queued notices."""
+        if self.failures:
+            self.state.tell_admins(delivery_text.failures_digest(self.failures))
+        if self.unreachable:
+            self.state.tell_admins(delivery_text.unreachable_digest(self.unreachable))
+        if self.state.outage is None and not self.state.stopping:
+            await self.state.flush_admin(self.bot, self.settings)
 
 
 def make_limiter(settings: Settings) -> RateLimiter:
-    """The limiter the settings ask for (shared across drains so pauses carry over)."""
+    """The limiter the settings ask for (shared by every Bot API call, so pauses carry over)."""
     return RateLimiter(settings.delivery.rate_per_second, settings.delivery.per_chat_interval_seconds)
 
 
@@ -302,9 +413,11 @@ async def deliver_due(
     now_fn: Callable[[], datetime],
     *,
     limiter: RateLimiter | None = None,
-    concurrency: int = 64,
+    state: DeliveryState | None = None,
+    concurrency: int = CONCURRENCY,
     rng: random.Random | None = None,
 ) -> DeliveryStats:
     """Drain the outbox once: send every row due at `now_fn()`, then return what happened."""
-    worker = Worker(bot, db, settings, now_fn, limiter or make_limiter(settings), concurrency=concurrency, rng=rng)
+    state = state or DeliveryState(limiter or make_limiter(settings), settings, rng=rng)
+    worker = Worker(bot, db, settings, now_fn, state, concurrency=concurrency, rng=rng)
     return await worker.run()

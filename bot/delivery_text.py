@@ -49,22 +49,66 @@ def reminder(
     return "\n".join(line for line in lines if line)
 
 
+# Telegram refuses a message over 4,096 characters; stay clear of it.
+MAX_MESSAGE = 4000
+# Names listed per digest before "and N more".
+DIGEST_NAMES = 10
+
+
+def _hm(at: datetime, tz: ZoneInfo) -> str:
+    return f"{at.astimezone(tz):%H:%M}"
+
+
 def escalation(event: str | None, severity: str | None, city_name: str, names: list[str], total: int,
-               sent_at: datetime, tz: ZoneInfo) -> str:
-    """To the admin chat: who in one city has not acknowledged an urgent warning."""
-    head = f"⚠️ <b>ยังไม่กดรับทราบ</b>: {_what(event, severity)}"
-    lines = [
-        head,
-        f"{escape(city_name)}: {len(names)} จาก {total} คน (ส่งเมื่อ {sent_at.astimezone(tz):%H:%M} น.)",
-        *(f"• {escape(name)}" for name in names),
-        "กรุณาโทรหาแกนนำที่ยังไม่กดรับทราบ",
-    ]
-    return "\n".join(lines)
+               sent_at: datetime, tz: ZoneInfo, *, follow_up: bool = False) -> list[str]:
+    """To the admin chat: who in one city has not acknowledged an urgent warning, in messages under 4,096 characters."""
+    head = f"⚠️ <b>ยังไม่กดรับทราบ{' (เพิ่มเติม)' if follow_up else ''}</b>: {_what(event, severity)}"
+    count = f"{escape(city_name)}: {len(names)} จาก {total} คน (ส่งเมื่อ {_hm(sent_at, tz)} น.)"
+    tail = "กรุณาโทรหาแกนนำที่ยังไม่กดรับทราบ (รายชื่อทั้งหมด: /stats หรือไฟล์ส่งออก)"
+    messages: list[str] = []
+    lines = [head, count]
+    for name in names:
+        line = f"• {escape(name)}"
+        if sum(len(x) + 1 for x in lines) + len(line) + len(tail) + 1 > MAX_MESSAGE:
+            messages.append("\n".join(lines))
+            lines = [f"{head} (ต่อ)"]
+        lines.append(line)
+    messages.append("\n".join([*lines, tail]))
+    return messages
 
 
-def delivery_failed(name: str, chat_id: int, attempts: int, error: str) -> str:
-    """To the admin chat: a message could not be delivered after every retry."""
+def _digest(head: str, lines: list[str], unit: str) -> str:
+    shown = [escape(line) for line in lines[:DIGEST_NAMES]]
+    more = [f"และอีก {len(lines) - DIGEST_NAMES} {unit}"] if len(lines) > DIGEST_NAMES else []
+    return "\n".join([head, *(f"• {line}" for line in shown), *more])[:MAX_MESSAGE]
+
+
+def failures_digest(failures: list[str]) -> str:
+    """To the admin chat, once per drain: messages that cannot be delivered ("name (chat): reason")."""
+    return _digest(f"❌ <b>ส่งข้อความไม่สำเร็จ {len(failures)} รายการ</b>", failures, "รายการ")
+
+
+def unreachable_digest(leaders: list[str]) -> str:
+    """To the admin chat, once per drain: leaders who blocked the bot or whose chat is gone ("name, city: reason")."""
+    return _digest(f"🚫 <b>ติดต่อแกนนำไม่ได้ {len(leaders)} คน</b> (บล็อกบอทหรือไม่พบแชต จึงหยุดส่งให้)", leaders, "คน")
+
+
+def outage_started(since: datetime, pending: int, tz: ZoneInfo) -> str:
+    """To the admin chat: Telegram stopped answering; nothing is lost."""
     return (
-        f"❌ <b>ส่งข้อความไม่สำเร็จ</b>: {escape(name or str(chat_id))} ({chat_id})\n"
-        f"พยายาม {attempts} ครั้ง สาเหตุ: {escape(error[:200])}"
+        f"📵 <b>ส่งข้อความผ่าน Telegram ไม่ได้</b> ตั้งแต่ {_hm(since, tz)} น.\n"
+        f"ข้อความรอส่ง {pending} ข้อความ ระบบจะส่งต่อเองเมื่อใช้งานได้"
     )
+
+
+def outage_over(since: datetime, until: datetime, pending: int, tz: ZoneInfo) -> str:
+    """To the admin chat: delivery resumed after an outage."""
+    return (
+        f"✅ <b>ส่งข้อความได้อีกครั้ง</b> (ขัดข้อง {_hm(since, tz)}–{_hm(until, tz)} น.)\n"
+        f"กำลังส่งข้อความที่ค้าง {pending} ข้อความ"
+    )
+
+
+def drain_stuck(seconds: int) -> str:
+    """To the admin chat: a drain has run far longer than it should (the store or the network is stuck)."""
+    return f"⏳ <b>การส่งข้อความค้าง</b> นานกว่า {seconds} วินาที กรุณาตรวจสอบเซิร์ฟเวอร์และฐานข้อมูล"

@@ -14,16 +14,17 @@ from pydantic import ValidationError
 from sqlite_utils import Database
 
 from alerts.fetch import make_session
-from alerts.matching import passes_floor
+from alerts.matching import CityMatcher, passes_floor
 from alerts.model import City, Warning
 from alerts.render import MessageKind
 from bot.messages import message_kind, render_for
 from bot.poller import FetchOutcome, PollItem, PollReport, fetch_feeds, fetch_state, process
 from bot.settings import Settings
 from subscribers import outbox
-from subscribers.leaders import Leader, active_leaders
+from subscribers.cities import city_row
+from subscribers.leaders import Leader, active_leaders, get_leader
 from subscribers.outbox import Kind, OutboxItem
-from subscribers.warnings import get_warning
+from subscribers.warnings import get_warning, warnings_in_force
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,50 @@ def _area_removed(
         kind=Kind.AREA_REMOVED, ref_id=item.warning_id, chat_id=leader.chat_id, text=text,
         priority=outbox.priority_for(Kind.AREA_REMOVED),
     )
+
+
+def _city(db: Database, settings: Settings, city_id: str) -> City | None:
+    """The configured city, else the one the store keeps (a city dropped from the config keeps its leaders)."""
+    configured = next((c.to_city() for c in settings.cities if c.id == city_id), None)
+    if configured is not None:
+        return configured
+    row = city_row(db, city_id)
+    if row is None:
+        return None
+    fields = ("id", "name_th", "province_code", "tambon_code", "lat", "lon", "min_severity")
+    return City(**{k: row[k] for k in fields if row.get(k) is not None})
+
+
+def queue_in_force(db: Database, settings: Settings, chat_id: int, now: datetime) -> int:
+    """A leader joined or re-activated: queue every warning in force for their city (above their floor)
+    as the normal alert for their livelihood, with the button, reminders and escalation; returns how many."""
+    leader = get_leader(db, chat_id)
+    city = _city(db, settings, leader.city_id) if leader and leader.active else None
+    if city is None:
+        return 0
+    rows = []
+    for stored in warnings_in_force(db, leader.city_id, now):
+        try:
+            warning = Warning.model_validate_json(stored.parsed)
+        except ValidationError as exc:  # one unreadable row never keeps the others from the leader
+            log.error("warning %s in force cannot be rendered again for %s: %s", stored.id, chat_id, exc)
+            continue
+        if not passes_floor(warning, city, leader.minor_opt_in) or chat_id in outbox.chats_with_messages(db, [stored.id]):
+            continue
+        # The city's own info block, as the poll that first sent it chose (the most severe covering it).
+        matched = CityMatcher([city]).match(warning)
+        view = warning.for_block(matched[0].block if matched else 0)
+        rows.append(
+            OutboxItem(
+                kind=Kind.ALERT, ref_id=stored.id, chat_id=chat_id,
+                text=render_for(view, MessageKind.NEW, [city], str(leader.livelihood), settings.tz, city),
+                priority=outbox.priority_for(Kind.ALERT, str(warning.severity)),
+            )
+        )
+    added = outbox.enqueue(db, rows, now) if rows else 0
+    if added:
+        log.info("late joiner %s: %d warnings in force queued", chat_id, added)
+    return added
 
 
 def dispatch(db: Database, settings: Settings, report: PollReport, now: datetime) -> int:

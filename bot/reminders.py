@@ -56,35 +56,45 @@ def enqueue_reminders(db: Database, settings: Settings, now: datetime) -> int:
 
 
 async def escalate(bot: Bot, db: Database, settings: Settings, now: datetime) -> int:
-    """Tell the admin chat, once per (warning, city), who has not acknowledged in time."""
+    """Tell the admin chat who has not acknowledged within `escalate_after_minutes` of being sent.
+
+    Only leaders whose alert is that old count, so a run inside a fan-out names those served so far;
+    the ones served later are named in a follow-up when they reach the age. Long lists are split
+    under Telegram's 4,096 characters. Returns the number of (warning, city) messages sent.
+    """
     admin_chat = settings.telegram.admin_chat_id
     if admin_chat is None:
         return 0
     before = now - timedelta(minutes=settings.delivery.escalate_after_minutes)
     groups: dict[tuple[int, str], list[acks.Unacked]] = {}
+    told_before: dict[int, set[int]] = {}
     for late in acks.unacked_since(db, before):
-        groups.setdefault((late.warning_id, late.city_id), []).append(late)
-    told = 0
+        told = told_before.setdefault(late.warning_id, acks.escalated_chats(db, late.warning_id))
+        if late.chat_id not in told:
+            groups.setdefault((late.warning_id, late.city_id), []).append(late)
+    sent = 0
     for (warning_id, city_id), late in groups.items():
         state = acks.warning_state(db, warning_id)
-        if state is None or not state.sendable(now) or acks.escalated(db, warning_id, city_id):
+        if state is None or not state.sendable(now):
             continue
         total = next(c for c in acks.acks_by_city(db, warning_id) if c.city_id == city_id)
         names = [(leader.name if (leader := get_leader(db, u.chat_id)) else "") or str(u.chat_id) for u in late]
-        city = next(iter(db.query("select name_th from cities where id = ?", [city_id])), {"name_th": city_id})
-        text = delivery_text.escalation(
-            state.event, state.severity, city["name_th"], names, len(total.acked) + len(total.not_acked),
-            min(u.sent_at for u in late), settings.tz,
+        texts = delivery_text.escalation(
+            state.event, state.severity, city_name(db, city_id), names, len(total.acked) + len(total.not_acked),
+            min(u.sent_at for u in late), settings.tz, follow_up=acks.escalated(db, warning_id, city_id),
         )
         try:
-            await bot.send_message(admin_chat, text, parse_mode=ParseMode.HTML)
+            for text in texts:
+                await bot.send_message(admin_chat, text, parse_mode=ParseMode.HTML)
         except TelegramError as exc:
             log.error("escalation of warning %s for %s not sent (next run retries): %s", warning_id, city_id, exc)
             continue
-        acks.record_escalation(db, warning_id, city_id, [u.chat_id for u in late], now)
+        chat_ids = [u.chat_id for u in late]
+        acks.record_escalation(db, warning_id, city_id, chat_ids, now)
+        acks.record_escalated_leaders(db, warning_id, chat_ids, now)
         log.warning("escalation: warning %s in %s: %d leaders have not acknowledged", warning_id, city_id, len(late))
-        told += 1
-    return told
+        sent += 1
+    return sent
 
 
 async def follow_up(bot: Bot, db: Database, settings: Settings, now: datetime) -> FollowUpStats:

@@ -207,9 +207,18 @@ class InviteSettings(_Section):
 class DeliverySettings(_Section):
     rate_per_second: float = Field(default=30.0, gt=0)
     per_chat_interval_seconds: float = Field(default=1.0, ge=0)
+    # Only errors that look permanent but are not a refusal (not 403/400) are bounded by this; network
+    # errors, timeouts, 5xx and 429 are retried for as long as the warning is in force.
     max_attempts: int = Field(default=6, ge=1)
     remind_after_minutes: int = Field(default=15, ge=1)
     escalate_after_minutes: int = Field(default=30, ge=1)
+    # Notices and drills have no expiry of their own: after this long undelivered, they are skipped.
+    notice_lifetime_hours: float = Field(default=24.0, gt=0)
+    # On SIGTERM, sends in flight get this long to finish; everything else stays queued for the next start.
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=45)
+    # Bot API request timeouts: a slow but successful answer must not be resent (see README).
+    connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    read_timeout_seconds: float = Field(default=30.0, gt=0)
 
 
 class AdminSettings(_Section):

@@ -205,3 +205,18 @@ def was_sent_to(db: Database, warning_id: int, chat_id: int) -> bool:
         None,
     )
     return row is not None
+
+
+def escalated_chats(db: Database, warning_id: int) -> set[int]:
+    """Leaders the admin chat was already told about for this warning (first run or follow-ups)."""
+    return {row["chat_id"] for row in db.query("select chat_id from escalated_leaders where warning_id = ?", [warning_id])}
+
+
+def record_escalated_leaders(db: Database, warning_id: int, chat_ids: list[int], now: datetime) -> None:
+    """Remember each leader named in an escalation, so a follow-up names only those who came of age since."""
+    with db.atomic():
+        for chat_id in chat_ids:
+            db.execute(
+                "insert or ignore into escalated_leaders (warning_id, chat_id, sent_at) values (?, ?, ?)",
+                [warning_id, chat_id, to_db(now)],
+            )

@@ -73,3 +73,8 @@ def retire_unconfigured(db: Database, configured: list[str]) -> list[RetiredCity
             if revoked or active["n"]:
                 result.append(RetiredCity(city_id=city_id, revoked_invites=revoked, active_leaders=active["n"]))
     return result
+
+
+def city_row(db: Database, city_id: str) -> dict | None:
+    """A stored city's columns (id, names, codes, point, min_severity), or None."""
+    return next(iter(db.query("select * from cities where id = ?", [city_id])), None)

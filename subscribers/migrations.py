@@ -422,3 +422,16 @@ def m006_checkins_surveys(db: Database) -> None:
         if_not_exists=True,
     )
     db["survey_answers"].create_index(["chat_id"], if_not_exists=True)
+
+
+@migrations()
+def m007_delivery_resilience(db: Database) -> None:
+    # A send whose outcome is unknown (timed out after the request was written) is resent once at most.
+    db["outbox"].add_column("unknown_outcomes", int, not_null_default=0)
+    # Escalation per leader, so those who reach the age after the first run are named in a follow-up.
+    db["escalated_leaders"].create(
+        {"warning_id": int, "chat_id": int, "sent_at": str},
+        pk=("warning_id", "chat_id"),
+        not_null={"sent_at"},
+        if_not_exists=True,
+    )

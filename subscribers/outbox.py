@@ -85,6 +85,7 @@ class OutboxRow(OutboxItem):
     sent_at: datetime | None = None
     claimed_at: datetime | None = None
     last_error: str | None = None
+    unknown_outcomes: int = 0
 
 
 def _row(row: dict) -> OutboxRow:
@@ -105,6 +106,7 @@ def _row(row: dict) -> OutboxRow:
         sent_at=from_db(row["sent_at"]),
         claimed_at=from_db(row["claimed_at"]),
         last_error=row["last_error"],
+        unknown_outcomes=row.get("unknown_outcomes") or 0,
     )
 
 
@@ -170,6 +172,21 @@ def due(db: Database, now: datetime, limit: int = 500) -> list[OutboxRow]:
     ]
 
 
+def probe_row(db: Database) -> OutboxRow | None:
+    """The first pending row in send order, due or not (a probe while Telegram is unreachable)."""
+    row = next(iter(db.query("select * from outbox where status = 'pending' order by priority, id limit 1")), None)
+    return _row(row) if row else None
+
+
+def retry_now(db: Database, now: datetime) -> int:
+    """Every pending row waiting for a retry becomes due now (Telegram is reachable again); returns how many."""
+    cursor = db.execute(
+        "update outbox set next_attempt_at = ? where status = 'pending' and next_attempt_at > ?",
+        [to_db(now), to_db(now)],
+    )
+    return cursor.rowcount
+
+
 def next_due_at(db: Database) -> datetime | None:
     """When the earliest pending row becomes due (None when nothing is pending)."""
     row = next(iter(db.query("select min(next_attempt_at) as at from outbox where status = 'pending'")), None)
@@ -198,6 +215,15 @@ def retry_later(db: Database, row_id: int, at: datetime, error: str) -> None:
     """Back to pending, due again at `at` (attempts were counted when claimed)."""
     db.execute(
         "update outbox set status = 'pending', next_attempt_at = ?, last_error = ? where id = ?",
+        [to_db(at), error, row_id],
+    )
+
+
+def retry_unknown(db: Database, row_id: int, at: datetime, error: str) -> None:
+    """The request timed out after it was written (maybe delivered): back to pending once, due at `at`."""
+    db.execute(
+        "update outbox set status = 'pending', next_attempt_at = ?, last_error = ?,"
+        " unknown_outcomes = unknown_outcomes + 1 where id = ?",
         [to_db(at), error, row_id],
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import warnings
 from datetime import timedelta
 
@@ -116,13 +117,74 @@ async def test_limits_one_per_second_per_chat_and_thirty_per_second_overall():
     # The limits' clock stands still: every send falls in the same second, however busy the machine.
     with FakeTelegram(clock=lambda: 1000.0) as fake:
         async with make_bot(fake) as bot:
-            await bot.send_message(1, "a")
+            # A private chat tolerates a burst of three, then one per second.
+            for text in "abc":
+                await bot.send_message(1, text)
             with pytest.raises(RetryAfter):
-                await bot.send_message(1, "b")
-            await asyncio.gather(*(bot.send_message(chat, "c") for chat in range(2, 31)))
+                await bot.send_message(1, "d")
+            await asyncio.gather(*(bot.send_message(chat, "c") for chat in range(2, 29)))
             with pytest.raises(RetryAfter):
                 await bot.send_message(31, "d")
         assert fake.http_429 == 2 and len(fake.messages()) == 30
+
+
+async def test_edits_count_against_the_limits_callback_answers_do_not():
+    # Why: Telegram counts edits per chat and overall; a bot that only paces sends still gets 429s.
+    with FakeTelegram(clock=lambda: 1000.0) as fake:
+        async with make_bot(fake) as bot:
+            first = await bot.send_message(1, "a")
+            await bot.edit_message_text("b", chat_id=1, message_id=first.message_id)
+            await bot.edit_message_text("c", chat_id=1, message_id=first.message_id)
+            with pytest.raises(RetryAfter):
+                await bot.edit_message_text("d", chat_id=1, message_id=first.message_id)
+            await asyncio.gather(*(bot.send_message(chat, "x") for chat in range(2, 29)))
+            with pytest.raises(RetryAfter):
+                await bot.send_message(40, "one too many")
+            assert await bot.answer_callback_query("1")  # not a message: never limited
+        assert fake.http_429 == 2
+
+
+async def test_a_group_gets_twenty_messages_a_minute():
+    now = [1000.0]
+    with FakeTelegram(clock=lambda: now[0]) as fake:
+        async with make_bot(fake) as bot:
+            for i in range(20):
+                await bot.send_message(-100900, f"m{i}")
+                now[0] += 1.1  # well under 30/s overall and spread over 22 s
+            with pytest.raises(RetryAfter):
+                await bot.send_message(-100900, "one too many")
+            now[0] += 60
+            await bot.send_message(-100900, "a minute later")
+        assert fake.http_429 == 1 and len(fake.messages(-100900)) == 21
+
+
+async def test_server_errors_refused_connections_and_slow_answers_are_injectable(fake_tg):
+    async with make_bot(fake_tg, read_timeout=1.0) as bot:
+        fake_tg.fail("bad_gateway", method=None, times=None)
+        with pytest.raises(NetworkError, match="Bad Gateway"):
+            await bot.send_message(1, "a")
+        fake_tg.clear_failures()
+        fake_tg.refuse_connections()
+        with pytest.raises(NetworkError):
+            await bot.send_message(1, "b")
+        fake_tg.accept_connections()
+        await bot.send_message(1, "c")
+        # A slow answer was delivered all the same: only the answer is late.
+        fake_tg.slow(1.5, chat_id=2)
+        with pytest.raises(TimedOut):
+            await bot.send_message(2, "d")
+    assert [m.text for m in fake_tg.messages()] == ["c", "d"]
+
+
+async def test_latency_delays_every_answer_by_a_round_trip():
+    with FakeTelegram() as fake:
+        fake.latency(200, jitter=0.3)
+        async with make_bot(fake) as bot:
+            start = time.monotonic()
+            await bot.send_message(1, "a")
+            took = time.monotonic() - start
+        # Counted on receipt: the fake accepted it half a round trip (±30 %) after the request left.
+        assert 0.14 <= took and 0.07 <= fake.messages()[0].at - start <= 0.13 + 0.05
 
 
 async def test_limits_window_moves_on():
@@ -210,8 +272,8 @@ async def test_application_polls_updates_and_answers_callbacks(db, fake_tg):
         await app.start()
         await app.updater.start_polling(timeout=1, poll_interval=0)
         fake_tg.push_message(77, "สวัสดี")
-        await fake_tg.until(lambda: len(fake_tg.messages(77)) == 1)
-        bot_message = fake_tg.messages(77)[0]
+        await fake_tg.until(lambda: any(m.text.startswith("echo") for m in fake_tg.messages(77)))
+        bot_message = next(m for m in fake_tg.messages(77) if m.text.startswith("echo"))
         fake_tg.push_callback(77, bot_message.message_id, "other:3")
         await fake_tg.until(lambda: len(fake_tg.answered_callbacks) == 1)
         await app.updater.stop()

@@ -9,11 +9,10 @@ from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, fi
 
 from bot import texts
 from bot.handlers.common import Context
-from bot.handlers.status import status_text
+from bot.dispatch import queue_in_force
 from bot.signup import JoinOutcome, JoinResult, join
 from subscribers.cities import city_name
 from subscribers.leaders import Livelihood, get_leader, update_leader
-from subscribers.warnings import warnings_in_force
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +70,8 @@ async def start(update: Update, context: Context) -> int:
     if result.needs_name and result.outcome is not JoinOutcome.JOINED:
         reply += "\n" + texts.ASK_NAME
     await update.effective_message.reply_text(reply)
+    if result.outcome in (JoinOutcome.REACTIVATED, JoinOutcome.MOVED) and not result.needs_name:
+        queue_in_force(data.db, data.settings, update.effective_chat.id, data.now())
     return NAME if result.needs_name else ConversationHandler.END
 
 
@@ -108,11 +109,9 @@ async def receive_livelihood(update: Update, context: Context) -> int:
     log.info("signup: chat %s finished sign-up in %s (%s)", chat_id, leader.city_id, livelihood)
     city = city_name(data.db, leader.city_id)
     reply = texts.SIGNED_UP.format(name=leader.name, city=city, livelihood=texts.LIVELIHOODS[livelihood])
-    # A leader who joins during a storm learns at once what is already in force.
-    in_force = warnings_in_force(data.db, leader.city_id, now)
-    if in_force:
-        reply += "\n\n" + status_text(in_force, city, now, data.settings.tz)
     await update.effective_message.reply_text(reply, reply_markup=ReplyKeyboardRemove())
+    # A leader who joins during a storm gets what is in force as normal alerts (the welcome stays short).
+    queue_in_force(data.db, data.settings, chat_id, now)
     return ConversationHandler.END
 
 

@@ -104,6 +104,10 @@ class BotApiMethods:
         message = self._messages.get(key)
         if message is None:
             return _error(400, "Bad Request: message to edit not found")
+        # Edits count against the chat's and the overall limits, as Telegram counts them.
+        wait = self._limit(params.get("chat_id"), self.clock())
+        if wait is not None:
+            return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
         current = {"text": message.text, "reply_markup": message.reply_markup}
         if all(current[k] == v for k, v in change.items()):
             return _error(400, "Bad Request: message is not modified: specified new message content and reply "
@@ -127,6 +131,7 @@ class BotApiMethods:
         return _ok(True)
 
     def _m_answerCallbackQuery(self, params: dict) -> tuple[int, dict]:
+        # Not a message: Telegram does not count callback answers against the message limits.
         self.answered_callbacks.append(params)
         return _ok(True)
 

@@ -30,6 +30,8 @@ ERRORS = {
     "server_error": (500, "Internal Server Error"),
     "bad_gateway": (502, "Bad Gateway"),
     "flood": (429, "Too Many Requests: retry after 3"),
+    # Not a refusal of this message, not a network fault either: tried max_attempts times.
+    "conflict": (409, "Conflict: terminated by other getUpdates request"),
 }
 
 

@@ -1,8 +1,11 @@
 """A fake Telegram Bot API server on 127.0.0.1 that PTB drives through `telegram.base_url`.
 
 It runs a `ThreadingHTTPServer` in a daemon thread, so it works from sync and async tests alike.
-It enforces Telegram's limits (429 with `parameters.retry_after` past 30 messages/s overall or
-1/s per chat), injects failures on demand (403 blocked, 400 chat not found, 5xx, slow replies),
+It enforces Telegram's limits where Telegram counts them, on receipt (429 with
+`parameters.retry_after` past 30 calls/s overall, about 1/s per private chat with a short burst
+tolerated, 20/min per group; sends and edits count per chat and overall), injects
+failures on demand (403 blocked, 400 chat not found, 5xx, refused connections, slow answers, a
+round-trip latency with jitter),
 lets tests inject user updates and records what the bot sent, in order, per chat.
 Unknown methods answer 404 and are recorded, so a test that calls one fails (like PTB's
 `OfflineRequest`): the `fake_tg` fixture asserts none were called.
@@ -13,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
+import random
 import threading
 import time
 from collections import deque
@@ -51,6 +55,8 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         limits: bool = True,
         rate: int = 30,
         per_chat_interval: float = 1.0,
+        chat_burst: int = 3,
+        group_per_minute: int = 20,
         token: str = TOKEN,
         clock: Callable[[], float] = time.monotonic,
     ):
@@ -61,10 +67,17 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         self.limits = limits
         self.rate = rate
         self.per_chat_interval = per_chat_interval
+        self.chat_burst = chat_burst
+        self.group_per_minute = group_per_minute
+        self.rtt = 0.0
+        self.rtt_jitter = 0.3
+        self._rng = random.Random(0)
+        self.refusing = False
         self._lock = threading.Condition()
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._port: int | None = None
         # What the bot did.
         self.calls: list[Call] = []
         self.sent: list[SentMessage] = []
@@ -81,7 +94,9 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         self._missing: set[int] = set()
         self._rules: list[_Rule] = []
         self._window: deque[float] = deque()
-        self._last_per_chat: dict[int, float] = {}
+        # Per private chat: the theoretical arrival time of the next message (GCRA); per group: a minute of sends.
+        self._chat_tat: dict[int, float] = {}
+        self._group_window: dict[int, deque[float]] = {}
         # Updates for getUpdates.
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1)
@@ -91,16 +106,17 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def start(self) -> FakeTelegram:
-        """Listen on 127.0.0.1 on a free port and serve in a daemon thread."""
+    def start(self, port: int = 0) -> FakeTelegram:
+        """Listen on 127.0.0.1 on a free port (or `port`) and serve in a daemon thread."""
         fake = self
 
         class FakeHandler(Handler):
             server_fake = fake
 
-        self._server = Server(("127.0.0.1", 0), FakeHandler)
+        self._server = Server(("127.0.0.1", port), FakeHandler)
         self._server.daemon_threads = True
         self._server.block_on_close = False
+        self._port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-telegram", daemon=True)
         self._thread.start()
         return self
@@ -124,8 +140,8 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
     @property
     def port(self) -> int:
         """The port the server listens on."""
-        assert self._server is not None, "start() the fake first"
-        return self._server.server_address[1]
+        assert self._port is not None, "start() the fake first"
+        return self._port
 
     @property
     def base_url(self) -> str:
@@ -170,6 +186,30 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         with self._lock:
             self._rules.append(_Rule("slow", chat_id, method, times, delay=seconds))
 
+    def latency(self, rtt_ms: float, jitter: float = 0.3, seed: int = 0) -> None:
+        """Every request takes a round trip of `rtt_ms` (± `jitter`): half before the fake receives
+        (and counts) it, half after it answered."""
+        with self._lock:
+            self.rtt = rtt_ms / 1000
+            self.rtt_jitter = jitter
+            self._rng = random.Random(seed)
+
+    def refuse_connections(self) -> None:
+        """Telegram unreachable: the port stops listening and open connections are dropped unanswered."""
+        with self._lock:
+            self.refusing = True
+            server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+
+    def accept_connections(self) -> None:
+        """Telegram reachable again, on the same port."""
+        with self._lock:
+            self.refusing = False
+        if self._server is None:
+            self.start(self._port)
+
     def clear_failures(self) -> None:
         """Forget every injected failure, block and missing chat."""
         with self._lock:
@@ -184,7 +224,8 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
             self.sent.clear()
             self.http_429 = 0
             self._window.clear()
-            self._last_per_chat.clear()
+            self._chat_tat.clear()
+            self._group_window.clear()
             self._rules.clear()
             if limits is not None:
                 self.limits = limits
@@ -265,37 +306,56 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
                 return rule
         return None
 
-    def _limit(self, chat_id: int, now: float) -> int | None:
-        """Seconds to wait if this send breaks a limit, else None (and the send is counted)."""
+    def _limit(self, chat_id: int | None, now: float) -> int | None:
+        """Seconds to wait if this call breaks a limit, else None (and the call is counted)."""
         if not self.limits:
             return None
         while self._window and now - self._window[0] >= 1.0:
             self._window.popleft()
-        last = self._last_per_chat.get(chat_id)
-        if last is not None and now - last < self.per_chat_interval:
-            return max(1, math.ceil(self.per_chat_interval - (now - last)))
+        if isinstance(chat_id, int) and chat_id < 0:
+            sent = self._group_window.setdefault(chat_id, deque())
+            while sent and now - sent[0] >= 60.0:
+                sent.popleft()
+            if len(sent) >= self.group_per_minute:
+                return max(1, math.ceil(60.0 - (now - sent[0])))
+        elif isinstance(chat_id, int):
+            # Telegram tolerates a short burst in a private chat, then about one message per second.
+            tat = max(self._chat_tat.get(chat_id, now), now)
+            over = tat - now - (self.chat_burst - 1) * self.per_chat_interval
+            if over > 0:
+                return max(1, math.ceil(over))
         if len(self._window) >= self.rate:
             return max(1, math.ceil(1.0 - (now - self._window[0])))
         self._window.append(now)
-        self._last_per_chat[chat_id] = now
+        if isinstance(chat_id, int) and chat_id < 0:
+            self._group_window[chat_id].append(now)
+        elif isinstance(chat_id, int):
+            self._chat_tat[chat_id] = max(self._chat_tat.get(chat_id, now), now) + self.per_chat_interval
         return None
 
     def handle(self, method: str, params: dict) -> tuple[int, dict]:
-        """Answer one API call: (HTTP status, JSON body). Called by the HTTP handler thread."""
+        """Answer one API call: (HTTP status, JSON body). Called by the HTTP handler thread.
+
+        With a latency set, half the round trip passes before the fake receives (and counts) the
+        call, half after; a slow answer is computed (and counted) at once, then held back.
+        """
         chat_id = params.get("chat_id")
+        with self._lock:
+            one_way = self.rtt * self._rng.uniform(1 - self.rtt_jitter, 1 + self.rtt_jitter) / 2 if self.rtt else 0.0
+        if one_way and method != "getUpdates":
+            time.sleep(one_way)
         delay = 0.0
         with self._lock:
             rule = self._rule_for(method, chat_id)
             if rule is not None and rule.error == "slow":
                 delay, rule = rule.delay, None
-        if delay:
-            time.sleep(delay)
-        with self._lock:
             status, body = self._answer(method, params, chat_id, rule)
             self.calls.append(Call(method, params, status, time.monotonic()))
             if status == 429:
                 self.http_429 += 1
             self._lock.notify_all()
+        if method != "getUpdates" and (delay or one_way):
+            time.sleep(delay + one_way)
         return status, body
 
     def _answer(self, method: str, params: dict, chat_id: Any, rule: _Rule | None) -> tuple[int, dict]:
@@ -334,7 +394,8 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
 def serve_in_child(conn: Any, limits: bool = True) -> None:
     """Run the fake in a child process driven over a multiprocessing pipe (benchmarks: own CPU, own GIL).
 
-    Commands: ("reset", limits) -> True; ("sent",) -> [(chat_id, at)], http_429; ("stop",).
+    Commands: ("reset", limits) -> True; ("latency", rtt_ms) -> True; ("sent",) -> [(chat_id, at)], http_429;
+    ("stop",).
     """
     fake = FakeTelegram(limits=limits).start()
     conn.send((fake.base_url, fake.token))
@@ -342,6 +403,9 @@ def serve_in_child(conn: Any, limits: bool = True) -> None:
         command, *args = conn.recv()
         if command == "reset":
             fake.reset(limits=args[0])
+            conn.send(True)
+        elif command == "latency":
+            fake.latency(args[0])
             conn.send(True)
         elif command == "sent":
             with fake._lock:
@@ -364,4 +428,10 @@ def fake_settings(fake: FakeTelegram, **overrides: Any):
         admin_ids=[900001],
         admin_chat_id=-100900,
     )
+    if "delivery" not in overrides:
+        # Pace per chat as this fake counts (a fake without per-chat limits gets no per-chat pacing).
+        from bot.settings import DeliverySettings
+
+        per_chat = fake.per_chat_interval if fake.limits else 0.0
+        overrides["delivery"] = DeliverySettings(per_chat_interval_seconds=per_chat)
     return Settings(telegram=telegram, **overrides)

@@ -116,6 +116,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _route(self) -> None:
         fake = self.server_fake
+        if fake.refusing:  # unreachable: a kept-alive connection is dropped without an answer
+            self.close_connection = True
+            return
         path = unquote(urlsplit(self.path).path)  # httpx quotes the ":" of the token in file URLs
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""

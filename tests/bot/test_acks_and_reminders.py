@@ -11,7 +11,7 @@ from telegram import Bot
 from bot.app import build_application
 from bot.delivery import deliver_due
 from bot.delivery_jobs import DELIVERY_JOB, FOLLOW_UP_JOB, follow_up_job
-from bot.reminders import follow_up
+from bot.reminders import escalate, follow_up
 from subscribers import acks, outbox
 from subscribers.outbox import Kind, OutboxItem, OutboxStatus, Priority
 from bot.testing.fake_telegram import fake_settings
@@ -155,3 +155,29 @@ def test_build_application_recovers_rows_left_in_flight(db, now, fake_tg):
     outbox.claim(db, outbox.rows(db)[0].id, now)
     build_application(fake_settings(fake_tg), db)
     assert outbox.rows(db)[0].status is OutboxStatus.PENDING
+
+
+async def test_escalation_of_240_leaders_fits_and_follows_up_on_those_served_later(db, now, fake_tg, bot):
+    # Why: one 8,512-character message failed every minute, forever; and a run inside the fan-out
+    # named the 90 leaders served so far and never the other 150.
+    chats = add_leaders(db, list(range(10_000, 10_240)), now)
+    db.execute("update leaders set name = name || ' บ้านริมคลองอู่ตะเภา หมู่ 4'")  # 240 of these: over 4,096
+    w = add_warning(db, now)
+    outbox.enqueue(db, [alert(c, w) for c in chats], now)
+    for row in outbox.rows(db):  # 90 served at once, 150 a few minutes later
+        served = now if row.chat_id < 10_090 else now + timedelta(minutes=4)
+        outbox.claim(db, row.id, served)
+        outbox.mark_sent(db, row.id, 1, served)
+    settings = fake_settings(fake_tg)
+    assert await escalate(bot, db, settings, now + timedelta(minutes=31)) == 1
+    first = [m.text for m in fake_tg.messages(ADMIN)]
+    assert "90 จาก 240 คน" in first[0] and "ผู้นำ 10089" in "".join(first) and "ผู้นำ 10090" not in "".join(first)
+    assert await escalate(bot, db, settings, now + timedelta(minutes=33)) == 0  # the rest are not 30 min late yet
+    assert await escalate(bot, db, settings, now + timedelta(minutes=35)) == 1
+    texts = [m.text for m in fake_tg.messages(ADMIN)]
+    follow = texts[len(first):]
+    assert len(follow) > 1 and all(len(t) <= 4096 for t in texts)
+    assert "เพิ่มเติม" in follow[0] and "150 จาก 240 คน" in follow[0]
+    named = "".join(texts)
+    assert all(f"ผู้นำ {c}" in named for c in chats)
+    assert await escalate(bot, db, settings, now + timedelta(minutes=50)) == 0

@@ -87,3 +87,19 @@ def add_sent_alert(db: Database, warning_id: int, chat_id: int, message_id: int,
             "sent_at": to_db(now),
         }
     )
+
+
+def add_parsed_warning(db: Database, warning, cities: list[str], now: datetime) -> int:
+    """A real `Warning` stored as a poll stores it (full parsed JSON, so it can be rendered again); returns its id."""
+    from subscribers.warnings import NewVersion, store_version
+
+    return store_version(
+        db,
+        NewVersion(
+            feed=warning.feed, sender=warning.sender, identifier=warning.identifier, version="v1",
+            msg_type=str(warning.msg_type), cap_status=str(warning.status), status="active", event=warning.event,
+            severity=str(warning.severity), sent=warning.sent, expires=warning.expires, references=[],
+            cities=cities, parsed=warning.model_dump_json(), raw="",
+        ),
+        now,
+    )
