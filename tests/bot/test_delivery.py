@@ -100,7 +100,7 @@ async def test_blocked_or_missing_chat_deactivates_the_leader_without_retry(db, 
     assert [r.status for r in outbox.rows(db, chat_id=7)] == [OutboxStatus.FAILED, OutboxStatus.SKIPPED]
     # The admin chat hears it once, in the drain's digest: name, city, reason.
     [digest] = fake_tg.messages(ADMIN)
-    assert "ติดต่อผู้นำไม่ได้ 1 คน" in digest.text and "ผู้นำ 7, บ่อยาง:" in digest.text
+    assert "ติดต่อแกนนำไม่ได้ 1 คน" in digest.text and "ผู้นำ 7, บ่อยาง:" in digest.text
     assert len([c for c in fake_tg.method_calls("sendMessage") if c.params["chat_id"] == 7]) == 1
     assert (await drain(bot, db, fake_tg, Clock(now + timedelta(hours=1)))).sent == 0
 
