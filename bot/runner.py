@@ -81,7 +81,9 @@ def register_polling(app: Application, session: requests.Session) -> None:
 
 
 def run(settings: Settings) -> None:
-    """Run until SIGINT/SIGTERM; in-flight sends finish before exit (the JobQueue waits for running jobs)."""
+    """Run until SIGINT/SIGTERM; delivery then takes no new rows and in-flight sends get
+    `delivery.shutdown_grace_seconds` (FloodbotApplication.stop), so the process exits well within
+    systemd's TimeoutStopSec; the rest stays queued for the next start."""
     if settings.telegram.token is None:
         raise MissingTokenError(HOW_TO_GET_A_TOKEN)
     db = open_db(settings.database)
