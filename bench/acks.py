@@ -47,7 +47,7 @@ async def run(leaders: int, acks: int, rtt_ms: float, folder: Path) -> dict:
     fake = FakeTelegram().start()
     try:
         settings = fake_settings(fake, database=folder / "acks.db")
-        db = open_db(folder / "acks.db")
+        db = open_db(folder / "acks.db", create=True)
         add_cities(db, now)
         chats = list(range(FIRST, FIRST + leaders))
         with db.atomic():

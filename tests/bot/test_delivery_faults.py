@@ -93,7 +93,7 @@ async def test_an_outage_mid_fan_out_loses_nothing_and_tells_admins_once_each_wa
 async def test_a_locked_store_mid_fan_out_pauses_delivery_and_it_resumes_by_itself(tmp_path, now, fake_tg, bot):
     # Why: an exception in outbox.claim kept a limiter ticket and a busy chat: the drain waited
     # forever and, with max_instances=1, every later drain was skipped until a restart.
-    db = open_db(tmp_path / "floodbot.db")
+    db = open_db(tmp_path / "floodbot.db", create=True)
     db.execute("PRAGMA busy_timeout = 50")  # the production 5 s would only make this test slow
     chats, _ = fan_out(db, now, 90)
     settings = fake_settings(fake_tg)

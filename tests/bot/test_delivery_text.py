@@ -31,10 +31,11 @@ def test_reminder_names_area_and_end():
 def test_follow_ups_never_show_english_events(event):
     for text in (
         delivery_text.reminder(event, "Severe"),
-        delivery_text.escalation(event, "Severe", "บ่อยาง", ["ก"], 2, datetime(2025, 2, 25, 11, 30, tzinfo=UTC),
-                                 ZoneInfo("Asia/Bangkok")),
+        *delivery_text.escalation(event, "Severe", "บ่อยาง", ["ก"], 2, datetime(2025, 2, 25, 11, 30, tzinfo=UTC),
+                                  ZoneInfo("Asia/Bangkok")),
     ):
-        assert not re.search(r"[A-Za-z]{3,}", text), text
+        # Bot commands (/stats) are the one Latin text a leader or admin is meant to tap.
+        assert not re.search(r"[A-Za-z]{3,}", re.sub(r"/[a-z_]+", "", text)), text
 
 
 def test_unknown_event_keeps_feed_text_escaped():

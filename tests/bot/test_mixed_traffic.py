@@ -46,7 +46,7 @@ async def test_acks_reports_a_broadcast_and_strangers_during_a_fan_out(tmp_path,
     with FakeTelegram() as fake:
         settings = fake_settings(fake, database=tmp_path / "floodbot.db", cities=CITIES)
         clock = Clock(now)
-        db = open_db(tmp_path / "floodbot.db")
+        db = open_db(tmp_path / "floodbot.db", create=True)
         add_cities(db, now)
         leaders = list(range(40_001, 40_241))
         for chat in leaders:
