@@ -269,7 +269,7 @@ class Worker:
         if self.in_flight:
             await asyncio.wait(list(self.in_flight.values()), timeout=wait, return_when=asyncio.FIRST_COMPLETED)
         else:
-            await asyncio.sleep(wait)
+            await self.limiter.sleep(wait)  # the limiter's own clock (virtual in tests)
 
     async def _send(self, row: OutboxRow, how: Plan, ticket: Ticket) -> None:
         reply = ReplyParameters(how.reply_to, allow_sending_without_reply=True) if how.reply_to else None
