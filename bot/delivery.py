@@ -21,7 +21,8 @@ import logging
 import random
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -49,6 +50,20 @@ BATCH = 200
 CONCURRENCY = 64
 # A send that may have been delivered is resent (once) only after this long.
 UNKNOWN_OUTCOME_RETRY_SECONDS = 60.0
+# The worker's writes wait this long for another process's lock (not the store's 5 s): a write runs
+# on the event loop, so a long wait would freeze every handler; the drain ends and the next retries.
+WORKER_BUSY_TIMEOUT_MS = 200
+
+
+@contextmanager
+def short_busy(db: Database) -> Iterator[None]:
+    """Within the block, a locked database fails fast (the store's own busy timeout is restored after)."""
+    (before,) = db.execute("PRAGMA busy_timeout").fetchone()
+    db.execute(f"PRAGMA busy_timeout = {WORKER_BUSY_TIMEOUT_MS:d}")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {int(before):d}")
 
 
 class Outcome(StrEnum):
@@ -179,7 +194,8 @@ class Worker:
 
     async def _run(self) -> None:
         try:
-            self.state.replay_unsaved()
+            with short_busy(self.db):
+                self.state.replay_unsaved()
             if self.state.outage is None or await self._probe():
                 await self._drain()
         except sqlite3.Error as exc:
@@ -229,7 +245,8 @@ class Worker:
             now = self.now_fn()
             how = plan(self.db, self.settings, row, now)
             if how.skip is not None:
-                outbox.mark_skipped(self.db, row.id, how.skip, now)
+                with short_busy(self.db):
+                    outbox.mark_skipped(self.db, row.id, how.skip, now)
                 self.stats.skipped += 1
                 progressed = True
                 continue
@@ -248,7 +265,8 @@ class Worker:
     def _claim(self, row: OutboxRow, ticket: Ticket) -> bool:
         """Move the row to sending; the ticket goes back if it cannot be (taken, or the store failed)."""
         try:
-            claimed = outbox.claim(self.db, row.id, self.now_fn())
+            with short_busy(self.db):
+                claimed = outbox.claim(self.db, row.id, self.now_fn())
         except sqlite3.Error:
             self.limiter.release(ticket)
             raise
@@ -295,12 +313,13 @@ class Worker:
     async def _store(self, write: Callable[[], None]) -> None:
         """Commit an outcome; if the store refuses, keep it to replay before the next drain.
 
-        After one refusal in a drain the others are kept without trying: each try may block the loop
-        for the store's busy timeout while another process holds the lock.
+        After one refusal in a drain the others are kept without trying: each try blocks the loop for
+        up to WORKER_BUSY_TIMEOUT_MS while another process holds the lock.
         """
         if self.stats.store_error is None:
             try:
-                write()
+                with short_busy(self.db):
+                    write()
                 return
             except sqlite3.Error as exc:
                 self.stats.store_error = f"{type(exc).__name__}: {exc}"
@@ -380,7 +399,8 @@ class Worker:
         now = self.now_fn()
         how = plan(self.db, self.settings, row, now)
         if how.skip is not None:
-            outbox.mark_skipped(self.db, row.id, how.skip, now)
+            with short_busy(self.db):
+                outbox.mark_skipped(self.db, row.id, how.skip, now)
             return False
         ticket = await self.limiter.acquire(row.chat_id)
         if not self._claim(row, ticket):
