@@ -357,7 +357,7 @@ class Worker:
                 outbox.skip_pending_for_chat(self.db, row.chat_id, "leader inactive", now)
             self.stats.failed += 1
             self.stats.deactivated += 1
-            self.unreachable.append(self._who(row.chat_id, error, with_city=True))
+            self.unreachable.append(self._who(row.chat_id, delivery_text.gone_reason(exc.message), with_city=True))
             log.info("leader %s deactivated: %s", row.chat_id, error)
         elif outcome is Outcome.UNKNOWN:
             self.stats.unknown += 1

@@ -192,3 +192,24 @@ async def test_escalation_of_240_leaders_fits_and_follows_up_on_those_served_lat
     named = "".join(texts)
     assert all(f"ผู้นำ {c}" in named for c in chats)
     assert await escalate(bot, db, settings, now + timedelta(minutes=50)) == 0
+
+
+async def test_a_send_whose_outcome_stayed_unknown_is_still_reminded_and_escalated(db, now, limited_tg, bot):
+    # Why: a row counted as sent without a message id (timed out twice after it was written) was
+    # left out of reminders and escalation, yet that leader may never have seen the alert.
+    w = await sent_alerts(bot, db, limited_tg, now, [631])
+    add_leaders(db, [632], now)
+    outbox.enqueue(db, [alert(632, w)], now)
+    (unknown,) = outbox.rows(db, chat_id=632)
+    outbox.claim(db, unknown.id, now)
+    outbox.mark_sent(db, unknown.id, None, now)
+    settings = fake_settings(limited_tg)
+    stats = await follow_up(bot, db, settings, now + timedelta(minutes=30))
+    assert stats.reminders == 2 and stats.escalations == 1
+    later = now + timedelta(minutes=30)
+    await deliver_due(bot, db, settings, lambda: later, limiter=bot.rate_limiter.limiter)
+    (reminder,) = limited_tg.messages(632)
+    assert "เตือนซ้ำ" in reminder.text and reminder.reply_to is None  # no message to reply to
+    assert reminder.buttons() == [("รับทราบ", f"ack:{w}")]
+    (escalation,) = limited_tg.messages(ADMIN)
+    assert "ผู้นำ 631" in escalation.text and "ผู้นำ 632" in escalation.text
