@@ -144,7 +144,10 @@ def plan(db: Database, settings: Settings, row: OutboxRow, now: datetime) -> Pla
         return Plan(skip="expired" if expired and state.status in acks.SENDABLE_STATUSES else f"warning {state.status}")
     if row.kind == Kind.REMINDER and acks.acked_thread(db, thread, row.chat_id):
         return Plan(skip="acknowledged")
-    return Plan(reply_to=previous, button=True)
+    if outbox.has_button(row.kind, state.severity):
+        return Plan(reply_to=previous, button=True)
+    # Below Severe: no button; an update that lowered the severity takes the earlier one away.
+    return Plan(reply_to=previous, clear=outbox.button_message_ids(db, row.chat_id, earlier) if previous else [])
 
 
 def ack_markup(warning_id: int) -> InlineKeyboardMarkup:

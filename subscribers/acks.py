@@ -12,12 +12,12 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlite_utils import Database
 
-from subscribers.outbox import thread_ids
+from subscribers.outbox import BUTTON_SEVERITIES, thread_ids
 from subscribers.timeutil import from_db, to_db
 
 # The `warnings.status` values in which a warning may still go out (kept by the ingestion side).
 SENDABLE_STATUSES = ("active", "exercise")
-URGENT_SEVERITIES = ("Extreme", "Severe")
+URGENT_SEVERITIES = BUTTON_SEVERITIES  # the ones with a button are reminded and escalated
 
 
 class WarningState(BaseModel):
@@ -158,13 +158,13 @@ def unacked_since(db: Database, before: datetime) -> list[Unacked]:
       join warnings w on w.id = o.ref_id
       join leaders l on l.chat_id = o.chat_id
     where o.kind in ('alert', 'update') and o.status = 'sent' and o.sent_at <= ?
-      and w.severity in ('Extreme', 'Severe') and w.status = 'active' and l.active = 1
+      and w.severity in (?, ?) and w.status = 'active' and l.active = 1
       and not exists (select 1 from acknowledgements a where a.warning_id = o.ref_id and a.chat_id = o.chat_id)
     order by o.sent_at, o.chat_id
     """
     found: list[Unacked] = []
     threads: dict[int, list[int]] = {}
-    for row in db.query(sql, [to_db(before)]):
+    for row in db.query(sql, [to_db(before), *URGENT_SEVERITIES]):
         thread = threads.setdefault(row["ref_id"], thread_ids(db, row["ref_id"]))
         if len(thread) > 1 and acked_thread(db, thread, row["chat_id"]):
             continue
