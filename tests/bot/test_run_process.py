@@ -153,6 +153,20 @@ def wait_for_log(path: Path, text: str, timeout: float) -> None:
         time.sleep(0.05)
 
 
+def site_with_leaders(tmp_path: Path, fake: FakeTelegram, feed_url: str, leaders: list[int]) -> None:
+    """Config, `floodbot init` and bo-yang leaders for a process test."""
+    from subscribers.db import open_db
+    from subscribers.leaders import upsert_leader
+
+    write_config(tmp_path / "config.toml", fake, feed_url)
+    assert run_floodbot("init", "--config", "config.toml", cwd=tmp_path).returncode == 0
+    db = open_db(tmp_path / "floodbot.db")
+    with db.atomic():
+        for chat in leaders:
+            upsert_leader(db, chat, "bo-yang", datetime.now(ZoneInfo("UTC")), name=f"ผู้นำ {chat}")
+    db.close()
+
+
 def test_run_outage_mid_fan_out_then_recovery_and_a_bounded_stop(tmp_path, httpserver):
     # Why: 502s for a minute in the middle of a fan-out lost rows for good and the admins heard
     # nothing; SIGTERM drained the whole queue past systemd's TimeoutStopSec. Limits on.
@@ -166,12 +180,7 @@ def test_run_outage_mid_fan_out_then_recovery_and_a_bounded_stop(tmp_path, https
     leaders = list(range(20_001, 20_121))
     httpserver.expect_request("/cap").respond_with_data(current_alert("RUN-OUTAGE-1"), content_type="application/xml")
     with FakeTelegram() as fake:
-        write_config(tmp_path / "config.toml", fake, httpserver.url_for("/cap"))
-        assert run_floodbot("init", "--config", "config.toml", cwd=tmp_path).returncode == 0
-        db = open_db(tmp_path / "floodbot.db")
-        for chat in leaders:
-            upsert_leader(db, chat, "bo-yang", datetime.now(ZoneInfo("UTC")), name=f"ผู้นำ {chat}")
-        db.close()
+        site_with_leaders(tmp_path, fake, httpserver.url_for("/cap"), leaders)
         bot = Bot(tmp_path)
         try:
             got = lambda: {m.chat_id for m in fake.messages() if m.chat_id in leaders}  # noqa: E731
@@ -221,19 +230,12 @@ def test_run_store_locked_mid_fan_out_resumes_by_itself_and_stops_within_the_gra
 
     from subscribers import outbox
     from subscribers.db import open_db
-    from subscribers.leaders import upsert_leader
     from subscribers.outbox import Kind, OutboxItem
 
     leaders = list(range(40_001, 40_121))
     httpserver.expect_request("/cap").respond_with_data(current_alert("RUN-LOCK-1"), content_type="application/xml")
     with FakeTelegram() as fake:
-        write_config(tmp_path / "config.toml", fake, httpserver.url_for("/cap"))
-        assert run_floodbot("init", "--config", "config.toml", cwd=tmp_path).returncode == 0
-        db = open_db(tmp_path / "floodbot.db")
-        with db.atomic():
-            for chat in leaders:
-                upsert_leader(db, chat, "bo-yang", datetime.now(ZoneInfo("UTC")), name=f"ผู้นำ {chat}")
-        db.close()
+        site_with_leaders(tmp_path, fake, httpserver.url_for("/cap"), leaders)
         log = tmp_path / "run.log"
         bot = Bot(tmp_path)
         try:
