@@ -18,6 +18,7 @@ from bot.delivery_jobs import register_delivery
 from bot.handlers import register_leader_handlers
 from bot.handlers.guards import unknown_button_handler
 from bot.ptb_limiter import SharedRateLimiter
+from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from bot.update_order import MAX_CONCURRENT_UPDATES, ChatOrderedProcessor
 
@@ -70,12 +71,19 @@ class FloodbotApplication(Application):
 
 
 def build_application(
-    settings: Settings, db: Database, clock: Callable[[], datetime] = _utc_now
+    settings: Settings,
+    db: Database,
+    clock: Callable[[], datetime] = _utc_now,
+    *,
+    limiter: RateLimiter | None = None,
 ) -> Application:
-    """Build the Application: token, base URL, typed context, handlers, error handler and jobs."""
+    """Build the Application: token, base URL, typed context, handlers, error handler and jobs.
+
+    `limiter` replaces the one the settings ask for (tests give one on a virtual clock).
+    """
     if settings.telegram.token is None:
         raise ValueError("telegram.token is not set")
-    delivery = DeliveryState(make_limiter(settings), settings)
+    delivery = DeliveryState(limiter or make_limiter(settings), settings)
     timeouts = settings.delivery
     app = (
         Application.builder()

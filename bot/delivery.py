@@ -21,7 +21,8 @@ import logging
 import random
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -49,6 +50,20 @@ BATCH = 200
 CONCURRENCY = 64
 # A send that may have been delivered is resent (once) only after this long.
 UNKNOWN_OUTCOME_RETRY_SECONDS = 60.0
+# The worker's writes wait this long for another process's lock (not the store's 5 s): a write runs
+# on the event loop, so a long wait would freeze every handler; the drain ends and the next retries.
+WORKER_BUSY_TIMEOUT_MS = 200
+
+
+@contextmanager
+def short_busy(db: Database) -> Iterator[None]:
+    """Within the block, a locked database fails fast (the store's own busy timeout is restored after)."""
+    (before,) = db.execute("PRAGMA busy_timeout").fetchone()
+    db.execute(f"PRAGMA busy_timeout = {WORKER_BUSY_TIMEOUT_MS:d}")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {int(before):d}")
 
 
 class Outcome(StrEnum):
@@ -129,7 +144,10 @@ def plan(db: Database, settings: Settings, row: OutboxRow, now: datetime) -> Pla
         return Plan(skip="expired" if expired and state.status in acks.SENDABLE_STATUSES else f"warning {state.status}")
     if row.kind == Kind.REMINDER and acks.acked_thread(db, thread, row.chat_id):
         return Plan(skip="acknowledged")
-    return Plan(reply_to=previous, button=True)
+    if outbox.has_button(row.kind, state.severity):
+        return Plan(reply_to=previous, button=True)
+    # Below Severe: no button; an update that lowered the severity takes the earlier one away.
+    return Plan(reply_to=previous, clear=outbox.button_message_ids(db, row.chat_id, earlier) if previous else [])
 
 
 def ack_markup(warning_id: int) -> InlineKeyboardMarkup:
@@ -179,7 +197,8 @@ class Worker:
 
     async def _run(self) -> None:
         try:
-            self.state.replay_unsaved()
+            with short_busy(self.db):
+                self.state.replay_unsaved()
             if self.state.outage is None or await self._probe():
                 await self._drain()
         except sqlite3.Error as exc:
@@ -229,7 +248,8 @@ class Worker:
             now = self.now_fn()
             how = plan(self.db, self.settings, row, now)
             if how.skip is not None:
-                outbox.mark_skipped(self.db, row.id, how.skip, now)
+                with short_busy(self.db):
+                    outbox.mark_skipped(self.db, row.id, how.skip, now)
                 self.stats.skipped += 1
                 progressed = True
                 continue
@@ -248,7 +268,8 @@ class Worker:
     def _claim(self, row: OutboxRow, ticket: Ticket) -> bool:
         """Move the row to sending; the ticket goes back if it cannot be (taken, or the store failed)."""
         try:
-            claimed = outbox.claim(self.db, row.id, self.now_fn())
+            with short_busy(self.db):
+                claimed = outbox.claim(self.db, row.id, self.now_fn())
         except sqlite3.Error:
             self.limiter.release(ticket)
             raise
@@ -269,7 +290,7 @@ class Worker:
         if self.in_flight:
             await asyncio.wait(list(self.in_flight.values()), timeout=wait, return_when=asyncio.FIRST_COMPLETED)
         else:
-            await asyncio.sleep(wait)
+            await self.limiter.sleep(wait)  # the limiter's own clock (virtual in tests)
 
     async def _send(self, row: OutboxRow, how: Plan, ticket: Ticket) -> None:
         reply = ReplyParameters(how.reply_to, allow_sending_without_reply=True) if how.reply_to else None
@@ -295,12 +316,13 @@ class Worker:
     async def _store(self, write: Callable[[], None]) -> None:
         """Commit an outcome; if the store refuses, keep it to replay before the next drain.
 
-        After one refusal in a drain the others are kept without trying: each try may block the loop
-        for the store's busy timeout while another process holds the lock.
+        After one refusal in a drain the others are kept without trying: each try blocks the loop for
+        up to WORKER_BUSY_TIMEOUT_MS while another process holds the lock.
         """
         if self.stats.store_error is None:
             try:
-                write()
+                with short_busy(self.db):
+                    write()
                 return
             except sqlite3.Error as exc:
                 self.stats.store_error = f"{type(exc).__name__}: {exc}"
@@ -338,7 +360,7 @@ class Worker:
                 outbox.skip_pending_for_chat(self.db, row.chat_id, "leader inactive", now)
             self.stats.failed += 1
             self.stats.deactivated += 1
-            self.unreachable.append(self._who(row.chat_id, error, with_city=True))
+            self.unreachable.append(self._who(row.chat_id, delivery_text.gone_reason(exc.message), with_city=True))
             log.info("leader %s deactivated: %s", row.chat_id, error)
         elif outcome is Outcome.UNKNOWN:
             self.stats.unknown += 1
@@ -380,7 +402,8 @@ class Worker:
         now = self.now_fn()
         how = plan(self.db, self.settings, row, now)
         if how.skip is not None:
-            outbox.mark_skipped(self.db, row.id, how.skip, now)
+            with short_busy(self.db):
+                outbox.mark_skipped(self.db, row.id, how.skip, now)
             return False
         ticket = await self.limiter.acquire(row.chat_id)
         if not self._claim(row, ticket):

@@ -88,6 +88,20 @@ def failures_digest(failures: list[str]) -> str:
     return _digest(f"❌ <b>ส่งข้อความไม่สำเร็จ {len(failures)} รายการ</b>", failures, "รายการ")
 
 
+# Telegram's reasons for a chat we can no longer reach, as the admin chat reads them.
+GONE_REASONS = (
+    ("blocked", "บล็อกบอท"),
+    ("deactivated", "ปิดบัญชีแล้ว"),
+    ("chat not found", "ไม่พบแชต"),
+)
+
+
+def gone_reason(telegram_message: str) -> str:
+    """A short Thai reason for a 403 or "chat not found" (Telegram's own words when it is another)."""
+    lowered = telegram_message.lower()
+    return next((thai for key, thai in GONE_REASONS if key in lowered), telegram_message)
+
+
 def unreachable_digest(leaders: list[str]) -> str:
     """To the admin chat, once per drain: leaders who blocked the bot or whose chat is gone ("name, city: reason")."""
     return _digest(f"🚫 <b>ติดต่อแกนนำไม่ได้ {len(leaders)} คน</b> (บล็อกบอทหรือไม่พบแชต จึงหยุดส่งให้)", leaders, "คน")

@@ -88,6 +88,8 @@ class RateLimiter:
         self._group_starts: dict[int, deque[float]] = {}
         self._window: deque[Ticket] = deque(maxlen=self.window_limit or 1)
         self._rtts: deque[float] = deque(maxlen=RTT_SAMPLES)
+        # Tickets taken and not yet released: calls on their way to Telegram or waiting for its answer.
+        self.outstanding = 0
 
     # -- per chat ------------------------------------------------------------------------------
 
@@ -152,6 +154,7 @@ class RateLimiter:
         base = self._next_free if now - self._next_free < self.interval else now - (self.burst - 1) * self.interval
         self._next_free = max(base, self._paused_until) + self.interval
         ticket = Ticket(now, chat_id)
+        self.outstanding += 1
         if self.window_limit is not None:
             self._window.append(ticket)
         if chat_id is not None and self.per_chat and chat_id < 0:
@@ -167,6 +170,7 @@ class RateLimiter:
         """The answer came (or the request failed): remember the round trip for the spread estimate."""
         if ticket.done_at is not None:
             return
+        self.outstanding -= 1
         ticket.done_at = self.clock()
         self._rtts.append(ticket.done_at - ticket.started_at)
 

@@ -12,12 +12,12 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlite_utils import Database
 
-from subscribers.outbox import thread_ids
+from subscribers.outbox import BUTTON_SEVERITIES, thread_ids
 from subscribers.timeutil import from_db, to_db
 
 # The `warnings.status` values in which a warning may still go out (kept by the ingestion side).
 SENDABLE_STATUSES = ("active", "exercise")
-URGENT_SEVERITIES = ("Extreme", "Severe")
+URGENT_SEVERITIES = BUTTON_SEVERITIES  # the ones with a button are reminded and escalated
 
 
 class WarningState(BaseModel):
@@ -140,12 +140,16 @@ class Unacked(BaseModel):
     warning_id: int
     chat_id: int
     city_id: str
-    message_id: int
+    # None when the send's outcome stayed unknown twice (counted as sent): the reminder goes unthreaded.
+    message_id: int | None
     sent_at: datetime
 
 
 def unacked_since(db: Database, before: datetime) -> list[Unacked]:
     """Sent, still sendable Severe/Extreme alerts delivered before `before` to active leaders, not acknowledged.
+
+    A row counted as sent without a message id (its outcome stayed unknown twice) counts too: that
+    leader may never have seen the alert, so they are reminded and escalated like the others.
 
     Acknowledging any version of the thread counts. Expiry is checked by the caller (it has `now`).
     """
@@ -153,14 +157,14 @@ def unacked_since(db: Database, before: datetime) -> list[Unacked]:
     select o.ref_id, o.chat_id, l.city_id, o.message_id, o.sent_at from outbox o
       join warnings w on w.id = o.ref_id
       join leaders l on l.chat_id = o.chat_id
-    where o.kind in ('alert', 'update') and o.status = 'sent' and o.message_id is not null and o.sent_at <= ?
-      and w.severity in ('Extreme', 'Severe') and w.status = 'active' and l.active = 1
+    where o.kind in ('alert', 'update') and o.status = 'sent' and o.sent_at <= ?
+      and w.severity in (?, ?) and w.status = 'active' and l.active = 1
       and not exists (select 1 from acknowledgements a where a.warning_id = o.ref_id and a.chat_id = o.chat_id)
     order by o.sent_at, o.chat_id
     """
     found: list[Unacked] = []
     threads: dict[int, list[int]] = {}
-    for row in db.query(sql, [to_db(before)]):
+    for row in db.query(sql, [to_db(before), *URGENT_SEVERITIES]):
         thread = threads.setdefault(row["ref_id"], thread_ids(db, row["ref_id"]))
         if len(thread) > 1 and acked_thread(db, thread, row["chat_id"]):
             continue

@@ -48,6 +48,14 @@ class Priority(IntEnum):
 WARNING_KINDS = (Kind.ALERT, Kind.UPDATE, Kind.CANCEL, Kind.REMINDER, Kind.DRILL, Kind.AREA_REMOVED)
 # Kinds whose message carries the รับทราบ button (and so may need it removed later).
 BUTTON_KINDS = (Kind.ALERT, Kind.UPDATE, Kind.DRILL, Kind.REMINDER)
+# Only these severities carry the รับทราบ button (and so get reminders and escalation); a drill always
+# does, since practising the button is its point.
+BUTTON_SEVERITIES = ("Extreme", "Severe")
+
+
+def has_button(kind: Kind | str, severity: str | None) -> bool:
+    """Whether a row of this kind, for a warning of this severity, carries the รับทราบ button."""
+    return kind == Kind.DRILL or (kind in BUTTON_KINDS and severity in BUTTON_SEVERITIES)
 
 
 def priority_for(kind: Kind | str, severity: str | None = None) -> Priority:
@@ -314,9 +322,11 @@ def button_message_ids(db: Database, chat_id: int, warning_ids: list[int]) -> li
     return [
         row["message_id"]
         for row in db.query(
-            f"select message_id from outbox where chat_id = ? and ref_id in ({_marks(warning_ids)})"
-            f" and kind in ({_marks(kinds)}) and status = 'sent' and message_id is not null order by id",
-            [chat_id, *warning_ids, *kinds],
+            f"select o.message_id from outbox o join warnings w on w.id = o.ref_id"
+            f" where o.chat_id = ? and o.ref_id in ({_marks(warning_ids)}) and o.kind in ({_marks(kinds)})"
+            f" and (o.kind = 'drill' or w.severity in ({_marks(BUTTON_SEVERITIES)}))"
+            " and o.status = 'sent' and o.message_id is not null order by o.id",
+            [chat_id, *warning_ids, *kinds, *BUTTON_SEVERITIES],
         )
     ]
 

@@ -62,3 +62,27 @@ def fake_tg():
     yield fake
     fake.stop()
     assert not fake.unknown_methods, f"the bot called methods the fake does not know: {fake.unknown_methods}"
+
+
+@pytest.fixture
+def vt():
+    """Virtual monotonic time shared by the fake Bot API and the app's limiter (`vt.limiter(settings)`)."""
+    from bot.testing.virtual_time import VirtualTime
+
+    return VirtualTime()
+
+
+@pytest.fixture
+def limited_tg(vt):
+    """The fake Bot API with Telegram's limits on, counted on `vt`: the limiter's waits cost no real time.
+
+    Fails the test if any call broke a limit (a 429 the fake chose, not a scripted one) or an unknown method was called: a handler whose
+    replies are not paced as Telegram counts them fails here even though PTB would retry the 429.
+    """
+    from bot.testing.fake_telegram import FakeTelegram
+
+    fake = FakeTelegram(clock=vt).start()
+    yield fake
+    fake.stop()
+    assert not fake.unknown_methods, f"the bot called methods the fake does not know: {fake.unknown_methods}"
+    assert not fake.limit_breaks, f"calls to these chats broke Telegram's limits: {fake.limit_breaks}"

@@ -86,6 +86,8 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         self.left_chats: list[int] = []
         self.commands: list[dict] = []
         self.http_429 = 0
+        # Chats of the calls that broke a limit (429s the fake chose, not scripted ones).
+        self.limit_breaks: list[int | None] = []
         # Chat state.
         self._message_ids: dict[int, itertools.count] = {}
         self._messages: dict[tuple[int, int], SentMessage] = {}
@@ -223,6 +225,7 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
             self.calls.clear()
             self.sent.clear()
             self.http_429 = 0
+            self.limit_breaks.clear()
             self._window.clear()
             self._chat_tat.clear()
             self._group_window.clear()
@@ -308,6 +311,12 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
 
     def _limit(self, chat_id: int | None, now: float) -> int | None:
         """Seconds to wait if this call breaks a limit, else None (and the call is counted)."""
+        wait = self._over_limit(chat_id, now)
+        if wait is not None:
+            self.limit_breaks.append(chat_id)
+        return wait
+
+    def _over_limit(self, chat_id: int | None, now: float) -> int | None:
         if not self.limits:
             return None
         while self._window and now - self._window[0] >= 1.0:

@@ -18,19 +18,15 @@ from tests.helpers.admin_bot import ADMIN, STRANGER, command, press, run_job
 from tests.helpers.admin_data import ack, add_report, add_warning, minutes, seed_admin_store
 from tests.helpers.clock import Clock
 from tests.helpers.store import CITIES
-from bot.testing.fake_telegram import FakeTelegram, fake_settings
+from bot.testing.fake_telegram import fake_settings
 
-# Real Telegram lets an admin's private chat get a preview and its text back to back; the fake's
-# 1/s-per-chat check would turn that into a 429, so only the overall rate is enforced here.
 FEEDS = [FeedSettings(name="tmd-cap", kind="cap", url="https://example.org/cap")]
 
 
 @pytest.fixture
-def fake():
-    server = FakeTelegram(per_chat_interval=0).start()
-    yield server
-    server.stop()
-    assert not server.unknown_methods
+def fake(limited_tg):
+    # Telegram's limits on (per chat, per group, overall), on virtual time shared with the app's limiter.
+    return limited_tg
 
 
 @pytest.fixture
@@ -45,9 +41,9 @@ def store(db, now):
 
 
 @pytest.fixture
-async def app(fake, store, clock):
+async def app(fake, store, clock, vt):
     settings = fake_settings(fake, cities=CITIES, feeds=FEEDS)
-    application = build_application(settings, store, clock)
+    application = build_application(settings, store, clock, limiter=vt.limiter(settings))
     async with application:
         yield application
 

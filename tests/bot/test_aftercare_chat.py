@@ -1,7 +1,7 @@
 """Check-ins, help requests, triage, survey and /impact through the real PTB stack and the fake Bot API.
 
-The fake keeps Telegram's 30/s limit on; the 1 s per-chat interval is off because a handler's replies to
-one chat follow each other within milliseconds here, while a person types for seconds between them.
+The fake keeps Telegram's limits on (30/s, about 1/s per chat, 20/min per group), counted on virtual time
+shared with the app's limiter, so the limiter's waits cost no real time and any 429 fails the test.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bot.aftercare.admin import TRIAGE_JOB
 from bot.aftercare.keyboards import inline_markup
 from bot.aftercare.survey import survey_message
 from bot.app import build_application
-from bot.testing.fake_telegram import FakeTelegram, fake_settings
+from bot.testing.fake_telegram import fake_settings
 from subscribers import checkins, surveys
 from subscribers.checkins import Answer, HelpStatus
 from subscribers.db import open_db
@@ -36,11 +36,8 @@ OTHER = 7002
 
 
 @pytest.fixture
-def fake():
-    server = FakeTelegram(per_chat_interval=0).start()
-    yield server
-    server.stop()
-    assert not server.unknown_methods
+def fake(limited_tg):
+    return limited_tg
 
 
 @pytest.fixture
@@ -66,8 +63,8 @@ def store(settings, now):
 
 
 @pytest.fixture
-async def app(settings, store, clock):
-    application = build_application(settings, store, clock)
+async def app(settings, store, clock, vt):
+    application = build_application(settings, store, clock, limiter=vt.limiter(settings))
     async with application:
         yield application
 
@@ -194,15 +191,16 @@ async def test_triage_message_is_posted_then_edited_only_on_change(app, fake, st
     assert len(fake.messages(ADMIN_CHAT)) == 1
 
 
-async def test_survey_survives_a_restart_midway(settings, store, fake, clock, now):
+async def test_survey_survives_a_restart_midway(settings, store, fake, clock, now, vt):
     warning = add_warning(store, now, event="Heavy Rain", status="ended")
-    first = build_application(settings, store, clock)
+    first = build_application(settings, store, clock, limiter=vt.limiter(settings))
     async with first:
         text, keyboard = survey_message(warning, "Heavy Rain", now, Livelihood.FISHING, settings.tz)
         sent = await first.bot.send_message(LEADER, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
         await press(first, fake, LEADER, sent.message_id, t.survey_data(warning, "arr", Arrival.ON_TIME))
         await press(first, fake, LEADER, sent.message_id, t.survey_data(warning, "act", Action.BOAT_ASHORE))
-    second = build_application(settings, store, clock)
+    vt.advance(3)  # a restart takes seconds; the new limiter knows nothing of the old one's sends
+    second = build_application(settings, store, clock, limiter=vt.limiter(settings))
     async with second:
         # The keyboard on the phone still shows the ✓ from before the restart; the next press continues.
         assert ("✓ นำเรือเข้าฝั่ง", t.survey_data(warning, "act", Action.BOAT_ASHORE)) in fake.message(

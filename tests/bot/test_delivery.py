@@ -86,8 +86,8 @@ async def test_retry_after_is_obeyed_and_pauses_everything(db, now, fake_tg, bot
     assert outbox.rows(db, chat_id=1)[0].attempts == 1
 
 
-@pytest.mark.parametrize("how", ["block", "forget_chat"])
-async def test_blocked_or_missing_chat_deactivates_the_leader_without_retry(db, now, fake_tg, bot, how):
+@pytest.mark.parametrize(("how", "reason"), [("block", "บล็อกบอท"), ("forget_chat", "ไม่พบแชต")])
+async def test_blocked_or_missing_chat_deactivates_the_leader_without_retry(db, now, fake_tg, bot, how, reason):
     add_leaders(db, [7, 8], now)
     w = add_warning(db, now)
     notice = OutboxItem(kind=Kind.NOTICE, ref_id=1, chat_id=7, text="ประกาศ", priority=Priority.OTHER)
@@ -100,7 +100,8 @@ async def test_blocked_or_missing_chat_deactivates_the_leader_without_retry(db, 
     assert [r.status for r in outbox.rows(db, chat_id=7)] == [OutboxStatus.FAILED, OutboxStatus.SKIPPED]
     # The admin chat hears it once, in the drain's digest: name, city, reason.
     [digest] = fake_tg.messages(ADMIN)
-    assert "ติดต่อแกนนำไม่ได้ 1 คน" in digest.text and "ผู้นำ 7, บ่อยาง:" in digest.text
+    # A short Thai reason, not Telegram's "Forbidden: Forbidden: bot was blocked by the user".
+    assert "ติดต่อแกนนำไม่ได้ 1 คน" in digest.text and f"• ผู้นำ 7, บ่อยาง: {reason}\n" in digest.text + "\n"
     assert len([c for c in fake_tg.method_calls("sendMessage") if c.params["chat_id"] == 7]) == 1
     assert (await drain(bot, db, fake_tg, Clock(now + timedelta(hours=1)))).sent == 0
 

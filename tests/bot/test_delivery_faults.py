@@ -1,5 +1,5 @@
 """Delivery under field conditions, through the real PTB Bot and the fake Bot API with Telegram's limits on:
-an outage in the middle of a fan-out, a store that is locked or refuses a write, slow answers.
+an outage in the middle of a fan-out, a store that is locked or refuses a write (slow answers: test_delivery_promises).
 
 The wire runs on the real clock (the limits hold there); the rows' due times use a hand-moved clock.
 """
@@ -139,18 +139,6 @@ async def test_a_write_that_fails_after_a_send_is_replayed_not_resent(db, now, f
     await deliver_due(bot, db, settings, clock, state=state)
     assert not state.unsaved and once_each(fake_tg, chats)
     assert {r.status for r in outbox.rows(db)} == {OutboxStatus.SENT}
-
-
-async def test_slow_answers_within_the_read_timeout_are_never_resent(db, now, fake_tg):
-    # Why: answers that took 10 s hit PTB's default 5 s read timeout: 169 of 240 got 2-3 copies.
-    # The application's read timeout (30 s) waits for them; 1.5 s answers against 3 s here.
-    chats, _ = fan_out(db, now, 40)
-    fake_tg.slow(1.5, times=None)
-    settings = fake_settings(fake_tg)
-    request = HTTPXRequest(read_timeout=3.0, connection_pool_size=80)
-    async with Bot(fake_tg.token, base_url=fake_tg.base_url, request=request) as slow_bot:
-        stats = await deliver_due(slow_bot, db, settings, Clock(now))
-    assert stats.sent == 40 and stats.unknown == 0 and once_each(fake_tg, chats)
 
 
 def test_the_watchdog_reports_a_drain_that_runs_too_long_once(monkeypatch):

@@ -81,3 +81,14 @@ def test_digests_list_the_first_names_and_count_the_rest():
     text = delivery_text.unreachable_digest([f"ผู้นำ {i}, บ่อยาง: blocked" for i in range(13)])
     assert "ติดต่อแกนนำไม่ได้ 13 คน" in text and "• ผู้นำ 9, บ่อยาง" in text
     assert "ผู้นำ 10," not in text and "และอีก 3 คน" in text
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [("blocked", "บล็อกบอท"), ("deactivated", "ปิดบัญชีแล้ว"), ("chat_not_found", "ไม่พบแชต")],
+)
+def test_unreachable_reason_is_short_thai(error, reason):
+    # Why: the digest read "Forbidden: Forbidden: bot was blocked by the user".
+    from bot.testing.fake_records import ERRORS
+
+    assert delivery_text.gone_reason(ERRORS[error][1]) == reason

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.app import build_application
 from bot.handlers.guards import STALE_BUTTON
 from bot.signup import JoinOutcome, join
-from bot.testing.fake_telegram import FakeTelegram, fake_settings
+from bot.testing.fake_telegram import fake_settings
 from subscribers import invites
 from tests.helpers.admin_bot import ADMIN, STRANGER, command, press
 from tests.helpers.admin_data import seed_admin_store
@@ -21,17 +21,15 @@ ADMIN_CHAT = -100900
 
 
 @pytest.fixture
-def fake():
-    server = FakeTelegram(per_chat_interval=0).start()
-    yield server
-    server.stop()
-    assert not server.unknown_methods
+def fake(limited_tg):
+    return limited_tg
 
 
 @pytest.fixture
-async def app(fake, db, now):
+async def app(fake, db, now, vt):
     seed_admin_store(db, now)
-    application = build_application(fake_settings(fake, cities=CITIES), db, Clock(now))
+    settings = fake_settings(fake, cities=CITIES)
+    application = build_application(settings, db, Clock(now), limiter=vt.limiter(settings))
     async with application:
         yield application
 

@@ -7,13 +7,11 @@ from datetime import timedelta
 import pytest
 
 from bot import texts
-from bot.delivery import deliver_due
 from bot.reminders import follow_up
 from bot.signup import JoinOutcome, join
 from subscribers import invites
 from subscribers.leaders import get_leader, update_leader, upsert_leader
 from subscribers.reports import get_report
-from bot.testing.fake_telegram import FakeTelegram
 from tests.helpers.clock import Clock
 from tests.helpers.leader_chat import ADMIN_CHAT, LeaderChat
 from tests.helpers.store import add_parsed_warning, add_sent_alert, add_warning
@@ -23,16 +21,14 @@ CHAT = 7001
 
 
 @pytest.fixture
-def fake():
-    # Limits off: several replies to one chat within a second are normal for handlers.
-    with FakeTelegram(limits=False) as server:
-        yield server
-        assert not server.unknown_methods
+def fake(limited_tg):
+    # Telegram's limits on, on virtual time: several replies to one chat are paced, and any 429 fails.
+    return limited_tg
 
 
 @pytest.fixture
-async def chat(fake, tmp_path, now):
-    bot = await LeaderChat(fake, tmp_path / "floodbot.db", Clock(now)).open()
+async def chat(fake, tmp_path, now, vt):
+    bot = await LeaderChat(fake, tmp_path / "floodbot.db", Clock(now), vt).open()
     yield bot
     await bot.close()
 
@@ -76,13 +72,13 @@ async def test_joining_during_a_storm_gets_the_warning_as_a_normal_alert_with_re
     w = add_parsed_warning(chat.db, make_warning(identifier="storm"), ["bo-yang"], chat.clock.now - timedelta(hours=1))
     await sign_up(chat)
     assert chat.texts(CHAT)[-1].startswith("ลงทะเบียนเรียบร้อย ✅")  # the welcome stays short
-    await deliver_due(chat.app.bot, chat.db, chat.settings, chat.clock)
+    await chat.deliver()
     alert = chat.last(CHAT)
     assert alert.buttons() == [("รับทราบ", f"ack:{w}")] and "ฝนตกหนัก" in alert.text
     assert "ประมง" in alert.text or "เรือ" in alert.text  # the fishing advice of a fisher's alert
     chat.clock.advance(minutes=15)
     await follow_up(chat.app.bot, chat.db, chat.settings, chat.clock.now)
-    await deliver_due(chat.app.bot, chat.db, chat.settings, chat.clock)
+    await chat.deliver()
     reminder = chat.last(CHAT)
     assert "เตือนซ้ำ" in reminder.text and reminder.reply_to == alert.message_id
 
@@ -93,11 +89,11 @@ async def test_a_leader_who_comes_back_during_a_storm_gets_the_warning(chat):
     w = add_parsed_warning(chat.db, make_warning(identifier="storm"), ["bo-yang"], chat.clock.now)
     await chat.send(chat.fake.push_command(CHAT, "start"))
     assert get_leader(chat.db, CHAT).active
-    await deliver_due(chat.app.bot, chat.db, chat.settings, chat.clock)
+    await chat.deliver()
     assert chat.last(CHAT).buttons() == [("รับทราบ", f"ack:{w}")]
     # Coming back again queues nothing new: the leader already has it.
     await chat.send(chat.fake.push_command(CHAT, "start"))
-    assert (await deliver_due(chat.app.bot, chat.db, chat.settings, chat.clock)).sent == 0
+    assert (await chat.deliver()).sent == 0
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import Bot
-
 from bot.reminders import follow_up
 from bot.testing.fake_telegram import fake_settings
 from subscribers import acks
-from tests.bot.test_acks_and_reminders import sent_alerts
+from tests.bot.test_acks_and_reminders import limited_bot, sent_alerts
 from tests.bot.test_admin_chat import app, clock, fake, poll_outcome, store  # noqa: F401 - fixtures
 from tests.helpers.admin_bot import ADMIN, command, run_job
 from tests.helpers.admin_data import minutes
@@ -38,11 +36,11 @@ async def test_each_feed_health_change_is_one_line(app, fake, store, clock, capl
     ]
 
 
-async def test_an_escalation_is_one_line(db, now, fake_tg, caplog):
-    async with Bot(fake_tg.token, base_url=fake_tg.base_url) as bot:
-        w = await sent_alerts(bot, db, fake_tg, now, [701, 702, 703])
+async def test_an_escalation_is_one_line(db, now, limited_tg, vt, caplog):
+    async with limited_bot(limited_tg, vt) as bot:
+        w = await sent_alerts(bot, db, limited_tg, now, [701, 702, 703])
         acks.record_ack(db, w, 703, now)
-        settings = fake_settings(fake_tg)
+        settings = fake_settings(limited_tg)
         await follow_up(bot, db, settings, now + timedelta(minutes=30))
         await follow_up(bot, db, settings, now + timedelta(minutes=45))
     assert lines(caplog, "escalation:") == [f"escalation: warning {w} in bo-yang: 2 leaders have not acknowledged"]

@@ -1,7 +1,7 @@
 """The real `floodbot run` process against the fake Bot API and a loopback feed.
 
 Sign-up through the bot, a clean SIGTERM, a restart that keeps the leader, then a feed change that
-reaches the leader with a รับทราบ button, and the acknowledgement.
+reaches the leader with a รับทราบ button, and the acknowledgement; an outage and a locked store mid fan-out.
 """
 
 from __future__ import annotations
@@ -153,6 +153,20 @@ def wait_for_log(path: Path, text: str, timeout: float) -> None:
         time.sleep(0.05)
 
 
+def site_with_leaders(tmp_path: Path, fake: FakeTelegram, feed_url: str, leaders: list[int]) -> None:
+    """Config, `floodbot init` and bo-yang leaders for a process test."""
+    from subscribers.db import open_db
+    from subscribers.leaders import upsert_leader
+
+    write_config(tmp_path / "config.toml", fake, feed_url)
+    assert run_floodbot("init", "--config", "config.toml", cwd=tmp_path).returncode == 0
+    db = open_db(tmp_path / "floodbot.db")
+    with db.atomic():
+        for chat in leaders:
+            upsert_leader(db, chat, "bo-yang", datetime.now(ZoneInfo("UTC")), name=f"ผู้นำ {chat}")
+    db.close()
+
+
 def test_run_outage_mid_fan_out_then_recovery_and_a_bounded_stop(tmp_path, httpserver):
     # Why: 502s for a minute in the middle of a fan-out lost rows for good and the admins heard
     # nothing; SIGTERM drained the whole queue past systemd's TimeoutStopSec. Limits on.
@@ -166,12 +180,7 @@ def test_run_outage_mid_fan_out_then_recovery_and_a_bounded_stop(tmp_path, https
     leaders = list(range(20_001, 20_121))
     httpserver.expect_request("/cap").respond_with_data(current_alert("RUN-OUTAGE-1"), content_type="application/xml")
     with FakeTelegram() as fake:
-        write_config(tmp_path / "config.toml", fake, httpserver.url_for("/cap"))
-        assert run_floodbot("init", "--config", "config.toml", cwd=tmp_path).returncode == 0
-        db = open_db(tmp_path / "floodbot.db")
-        for chat in leaders:
-            upsert_leader(db, chat, "bo-yang", datetime.now(ZoneInfo("UTC")), name=f"ผู้นำ {chat}")
-        db.close()
+        site_with_leaders(tmp_path, fake, httpserver.url_for("/cap"), leaders)
         bot = Bot(tmp_path)
         try:
             got = lambda: {m.chat_id for m in fake.messages() if m.chat_id in leaders}  # noqa: E731
@@ -206,3 +215,75 @@ def test_run_outage_mid_fan_out_then_recovery_and_a_bounded_stop(tmp_path, https
         finally:
             bot.kill()
     assert len([t for t in admin() if "ส่งข้อความ" in t]) == 2
+
+
+def store_errors(log: Path) -> int:
+    """Drains the store's fault ended, as the process logged them."""
+    return log.read_text(encoding="utf-8").count("store_error='OperationalError: database is locked'")
+
+
+def test_run_store_locked_mid_fan_out_resumes_by_itself_and_stops_within_the_grace(tmp_path, httpserver):
+    # Why: another process holding the database during a fan-out wedged delivery until a restart
+    # (a leaked limiter ticket, a drain waiting forever, every later drain skipped), and SIGTERM hung.
+    import sqlite3
+    import time
+
+    from subscribers import outbox
+    from subscribers.db import open_db
+    from subscribers.outbox import Kind, OutboxItem
+
+    leaders = list(range(40_001, 40_121))
+    httpserver.expect_request("/cap").respond_with_data(current_alert("RUN-LOCK-1"), content_type="application/xml")
+    with FakeTelegram() as fake:
+        site_with_leaders(tmp_path, fake, httpserver.url_for("/cap"), leaders)
+        log = tmp_path / "run.log"
+        bot = Bot(tmp_path)
+        try:
+            got = lambda: [m.chat_id for m in fake.messages() if m.chat_id in leaders]  # noqa: E731
+            fake.wait_until(lambda: len(got()) >= 15, timeout=30)
+            other = sqlite3.connect(tmp_path / "floodbot.db", isolation_level=None, timeout=10)
+            other.execute("begin exclusive")  # another process holds the database
+            try:
+                # Held until three drains have met it (about 5 s): the job keeps running while locked.
+                deadline = time.monotonic() + 60
+                while store_errors(log) < 3:
+                    assert time.monotonic() < deadline, "the fault did not reach three drains"
+                    time.sleep(0.05)
+                paused_at = len(got())
+            finally:
+                other.execute("commit")
+                other.close()
+            assert paused_at < len(leaders)  # the fault came mid fan-out
+            fake.wait_until(lambda: len(got()) >= len(leaders), timeout=60)
+            assert sorted(got()) == leaders  # every leader once, after the lock cleared, without a restart
+            # A second message queued after the fault goes out without a restart.
+            second = leaders[:20]
+            db = open_db(tmp_path / "floodbot.db")
+            outbox.enqueue(
+                db, [OutboxItem(kind=Kind.NOTICE, ref_id=2, chat_id=c, text="ประกาศหลังเหตุขัดข้อง") for c in second],
+                datetime.now(ZoneInfo("UTC")),
+            )
+            db.close()
+            notice = lambda: [m.chat_id for m in fake.messages() if m.text == "ประกาศหลังเหตุขัดข้อง"]  # noqa: E731
+            fake.wait_until(lambda: len(notice()) == len(second), timeout=30)
+            assert sorted(notice()) == second and fake.http_429 == 0
+            # SIGTERM while the database is locked again: still a clean exit within the grace.
+            before = store_errors(log)
+            other = sqlite3.connect(tmp_path / "floodbot.db", isolation_level=None, timeout=10)
+            other.execute("begin exclusive")
+            try:
+                deadline = time.monotonic() + 30
+                while store_errors(log) == before:
+                    assert time.monotonic() < deadline, "no drain met the second lock"
+                    time.sleep(0.05)
+                started = time.monotonic()
+                assert bot.stop() == 0
+                stopped_in = time.monotonic() - started
+            finally:
+                other.execute("commit")
+                other.close()
+            assert stopped_in < 15  # the grace (10 s) and a margin, well under systemd's 60
+        finally:
+            bot.kill()
+    text = log.read_text(encoding="utf-8")
+    assert "database is locked" in text and "Traceback" not in text

@@ -17,20 +17,24 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.delivery import DeliveryStats, deliver_due
 from subscribers.db import open_db
 from bot.testing.fake_telegram import FakeTelegram, SentMessage, fake_settings
+from bot.testing.virtual_time import VirtualTime
 from tests.helpers.clock import Clock
 from tests.helpers.store import add_cities
 
 ADMIN_CHAT = -100900
+RESTART_SECONDS = 3.0
 
 
 class LeaderChat:
     """One Application on one database file, driven update by update."""
 
-    def __init__(self, fake: FakeTelegram, db_path: Path, clock: Clock):
+    def __init__(self, fake: FakeTelegram, db_path: Path, clock: Clock, vt: VirtualTime):
         self.fake = fake
         self.clock = clock
+        self.vt = vt
         self.db_path = db_path
         self.settings = fake_settings(fake, database=db_path)
         self.db: Database | None = None
@@ -41,7 +45,7 @@ class LeaderChat:
         """Open the store and initialise a fresh Application on it (what a restart does)."""
         self.db = open_db(self.db_path, create=True)
         add_cities(self.db, self.clock.now)
-        self.app = build_application(self.settings, self.db, clock=self.clock)
+        self.app = build_application(self.settings, self.db, clock=self.clock, limiter=self.vt.limiter(self.settings))
         await self.app.initialize()
         return self
 
@@ -53,7 +57,13 @@ class LeaderChat:
     async def restart(self) -> None:
         """Close everything and start again on the same database file."""
         await self.close()
+        # A restart takes seconds; the new limiter knows nothing of the old one's sends (as in production).
+        self.vt.advance(RESTART_SECONDS)
         await self.open()
+
+    async def deliver(self) -> DeliveryStats:
+        """One drain of the outbox, as the app's delivery job runs it (same limiter and state)."""
+        return await deliver_due(self.app.bot, self.db, self.settings, self.clock, state=self.app.bot_data.delivery)
 
     async def send(self, update: dict | list[dict]) -> None:
         """Process one update (or several in order) as PTB would after getUpdates."""
