@@ -1,15 +1,16 @@
 """During and after the storm: check-in answers, need-help steps, help-request cards, the triage
 messages, the after-action survey buttons, /help_requests and /impact.
 
-`register_aftercare(app)` is the one call `build_application` makes. Sending the check-in question
-and the survey to every leader goes through the outbox (a later slice, after the delivery rework).
+`register_aftercare(app)` is the one call `build_application` makes. The check-in question and the
+survey go to the leaders through the outbox (`asking`), started by the named job after Severe/Extreme
+warnings or by an admin's /checkin and /survey.
 """
 
 from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.aftercare import admin, leader, survey
+from bot.aftercare import admin, asking, leader, survey
 
 
 def register_aftercare(app: Application) -> None:
@@ -22,4 +23,8 @@ def register_aftercare(app: Application) -> None:
     if app.job_queue is not None:
         app.job_queue.run_repeating(
             admin.triage_job, interval=admin.TRIAGE_SECONDS, first=admin.TRIAGE_SECONDS, name=admin.TRIAGE_JOB
+        )
+        app.job_queue.run_repeating(
+            asking.start_job, interval=asking.CHECK_SECONDS, first=asking.CHECK_SECONDS, name=asking.JOB_NAME,
+            job_kwargs={"max_instances": 1, "coalesce": True},
         )

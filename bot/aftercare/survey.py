@@ -16,7 +16,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import checkin_texts as t
 from bot import texts
-from bot.aftercare.keyboards import inline_markup
+from bot.keyboards import inline_markup
 from bot.handlers.common import Context, active_leader
 from subscribers import surveys
 from subscribers.leaders import Livelihood

@@ -15,19 +15,22 @@ from telegram.constants import ParseMode
 
 from bot import checkin_texts as t
 from bot.aftercare.admin import TRIAGE_JOB
-from bot.aftercare.keyboards import inline_markup
+from bot.aftercare.asking import queue_survey, start_checkin
+from bot.delivery_jobs import DELIVERY_JOB
+from bot.keyboards import inline_markup
 from bot.aftercare.survey import survey_message
 from bot.app import build_application
 from bot.testing.fake_telegram import FakeTelegram, fake_settings
-from subscribers import checkins, surveys
+from subscribers import checkins, outbox, surveys
 from subscribers.checkins import Answer, HelpStatus
 from subscribers.db import open_db
 from subscribers.leaders import Livelihood, upsert_leader
+from subscribers.outbox import OutboxStatus
 from subscribers.surveys import Action, Arrival, LossRange
 from tests.helpers.admin_bot import ADMIN, STRANGER, command, press, run_job
 from tests.helpers.clock import Clock
 from tests.helpers.impact_data import seed_impact
-from tests.helpers.store import CITIES, add_cities, add_warning
+from tests.helpers.store import CITIES, add_cities, add_sent_alert, add_warning
 
 ADMIN_CHAT = -100900
 SECOND_ADMIN = 900002
@@ -238,3 +241,53 @@ async def test_impact_sends_summary_and_chart(app, fake, store, now):
     assert chart.method == "sendPhoto"
     await command(app, fake, ADMIN, "/impact 2024-13")
     assert texts(fake, ADMIN)[-1] == t.IMPACT_USAGE
+
+
+# ---- Asking through the outbox: the worker sends the question with its own buttons.
+async def test_checkin_goes_through_the_outbox_and_a_leader_changes_to_safe(app, fake, settings, store, now):
+    round_, rows = start_checkin(store, settings, ["bo-yang"], now, "admin")
+    assert rows == 2
+    await run_job(app, DELIVERY_JOB)
+    question = fake.messages(LEADER)[-1]
+    assert question.text == t.checkin_message("บ่อยาง", t.CHECKIN_BY_ADMIN)
+    assert question.buttons() == [(label, t.checkin_data(round_.id, a)) for a, label in t.ANSWERS.items()]
+    need_help = question.buttons()[1][1]
+    await press(app, fake, LEADER, question.message_id, need_help)
+    await say(app, fake, fake.push_message(LEADER, t.USE_AREA.format(city="บ่อยาง")))
+    await say(app, fake, fake.push_message(LEADER, "3"))
+    [card] = fake.messages(ADMIN_CHAT)
+    assert checkins.get_request(store, 1).people == 3 and t.TAKE in [label for label, _ in card.buttons()]
+    # Later the water goes down: the same message's ปลอดภัย button withdraws the request nobody took.
+    await press(app, fake, LEADER, question.message_id, question.buttons()[0][1])
+    assert "ยกเลิกคำขอความช่วยเหลือหมายเลข 1 แล้ว" in texts(fake, LEADER)[-1]
+    assert checkins.get_request(store, 1).status == HelpStatus.WITHDRAWN
+    assert fake.messages(ADMIN_CHAT)[0].buttons() == []
+    assert checkins.triage(store, round_.id, now)[0].safe == 1
+
+
+async def test_checkin_question_of_a_closed_round_is_not_sent(app, fake, settings, store, now):
+    round_, _ = start_checkin(store, settings, ["bo-yang"], now, "admin")
+    checkins.close_round(store, round_.id, now)
+    await run_job(app, DELIVERY_JOB)
+    assert fake.messages(LEADER) == []
+    assert {r.last_error for r in outbox.rows(store)} == {"check-in round closed"}
+
+
+async def test_asking_rows_have_a_bounded_lifetime(app, fake, settings, store, now, clock):
+    start_checkin(store, settings, ["bo-yang"], now, "admin")
+    clock.advance(hours=settings.delivery.notice_lifetime_hours)
+    await run_job(app, DELIVERY_JOB)
+    assert fake.messages(LEADER) == [] and {r.status for r in outbox.rows(store)} == {OutboxStatus.SKIPPED}
+
+
+async def test_survey_goes_through_the_outbox_with_its_buttons(app, fake, settings, store, now):
+    warning = add_warning(store, now, event="Heavy Rain", status="ended")
+    add_sent_alert(store, warning, LEADER, 11, now)
+    assert queue_survey(store, settings, warning, now) == 1  # OTHER was never sent the warning
+    await run_job(app, DELIVERY_JOB)
+    [survey] = fake.messages(LEADER)[-1:]
+    assert survey.text.endswith(t.SURVEY_ARRIVED)
+    assert survey.buttons() == [(label, t.survey_data(warning, "arr", a)) for a, label in t.ARRIVAL.items()]
+    await press(app, fake, LEADER, survey.message_id, survey.buttons()[0][1])
+    assert surveys.get_answer(store, warning, LEADER, Livelihood.FISHING).arrived == Arrival.ON_TIME
+    assert fake.messages(OTHER) == []
