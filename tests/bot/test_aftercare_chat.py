@@ -15,6 +15,7 @@ from telegram.constants import ParseMode
 
 from bot import checkin_texts as t
 from bot.aftercare.admin import TRIAGE_JOB
+from bot.aftercare import asking
 from bot.aftercare.asking import queue_survey, start_checkin
 from bot.delivery_jobs import DELIVERY_JOB
 from bot.keyboards import inline_markup
@@ -27,6 +28,7 @@ from subscribers.db import open_db
 from subscribers.leaders import Livelihood, upsert_leader
 from subscribers.outbox import OutboxStatus
 from subscribers.surveys import Action, Arrival, LossRange
+from subscribers.timeutil import to_db
 from tests.helpers.admin_bot import ADMIN, STRANGER, command, press, run_job
 from tests.helpers.clock import Clock
 from tests.helpers.impact_data import seed_impact
@@ -291,3 +293,44 @@ async def test_survey_goes_through_the_outbox_with_its_buttons(app, fake, settin
     await press(app, fake, LEADER, survey.message_id, survey.buttons()[0][1])
     assert surveys.get_answer(store, warning, LEADER, Livelihood.FISHING).arrived == Arrival.ON_TIME
     assert fake.messages(OTHER) == []
+
+
+# ---- The named job: a check-in after a Severe/Extreme warning, closed and surveyed when it ends.
+async def test_severe_warning_starts_a_checkin_and_its_end_a_survey(app, fake, store, now, clock):
+    warning = add_warning(store, now, severity="Severe", event="Heavy Rain", expires=now + timedelta(hours=6))
+    add_sent_alert(store, warning, LEADER, 11, now)
+    await run_job(app, asking.JOB_NAME)
+    [round_] = checkins.open_rounds(store, now - timedelta(days=1))
+    assert (round_.warning_id, round_.cities, round_.started_by) == (warning, ["bo-yang"], asking.AUTO)
+    # Asked once per thread: the next runs start nothing more.
+    await run_job(app, asking.JOB_NAME)
+    assert store["checkin_rounds"].count == 1
+    await run_job(app, DELIVERY_JOB)
+    question = fake.messages(OTHER)[-1]
+    assert question.text == t.checkin_message("บ่อยาง", t.checkin_reason("Severe", "Heavy Rain"))
+    # The all-clear: the round closes (a late press is refused) and the leaders who got the warning are surveyed.
+    clock.advance(minutes=40)
+    store["warnings"].update(warning, {"status": "ended", "last_seen": to_db(clock())})
+    await run_job(app, asking.JOB_NAME)
+    assert checkins.get_round(store, round_.id).closed_at == clock()
+    await press(app, fake, OTHER, question.message_id, question.buttons()[0][1])
+    assert fake.answered_callbacks[-1]["text"] == t.ROUND_CLOSED
+    await run_job(app, DELIVERY_JOB)
+    survey = fake.messages(LEADER)[-1]
+    assert survey.buttons()[0][1] == t.survey_data(warning, "arr", Arrival.ON_TIME)
+    assert all(not m.text.endswith(t.SURVEY_ARRIVED) for m in fake.messages(OTHER))  # never got the warning
+    await run_job(app, asking.JOB_NAME)
+    assert store["survey_rounds"].count == 1 and len(outbox.rows(store, chat_id=LEADER)) == 3
+
+
+@pytest.mark.parametrize(
+    ("severity", "status"),
+    [
+        ("Moderate", "active"),  # below Severe: no check-in
+        ("Severe", "exercise"),  # an exercise is never taken for a real storm (drills ask on their own)
+    ],
+)
+async def test_no_automatic_checkin(app, store, now, severity, status):
+    add_warning(store, now, severity=severity, status=status, expires=now + timedelta(hours=6))
+    await run_job(app, asking.JOB_NAME)
+    assert store["checkin_rounds"].count == 0 and outbox.rows(store) == []
