@@ -27,6 +27,7 @@ class Kind(StrEnum):
     AREA_REMOVED = "area_removed"
     # The check-in question (ref_id: checkin_rounds.id) and the after-action survey (ref_id: the warning
     # asked about): they carry their own answer buttons, built by the worker from the kind and ref.
+    # Priority OTHER: the alert (or drill) they follow was queued earlier, so it reaches the phone first.
     CHECKIN = "checkin"
     SURVEY = "survey"
 
@@ -58,7 +59,7 @@ BUTTON_KINDS = (Kind.ALERT, Kind.UPDATE, Kind.DRILL, Kind.REMINDER)
 
 def priority_for(kind: Kind | str, severity: str | None = None) -> Priority:
     """The outbox priority of a row: Extreme, Severe, then notices, then everything else."""
-    if kind in (Kind.NOTICE, Kind.CHECKIN):
+    if kind == Kind.NOTICE:
         return Priority.NOTICE
     if kind != Kind.DRILL and severity == "Extreme":
         return Priority.EXTREME

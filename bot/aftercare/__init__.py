@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.aftercare import admin, asking, leader, survey
+from bot.aftercare import admin, asking, commands, leader, survey
 
 
 def register_aftercare(app: Application) -> None:
@@ -20,6 +20,8 @@ def register_aftercare(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(admin.help_pressed, pattern=admin.HELP_PATTERN))
     app.add_handler(CommandHandler("help_requests", admin.help_requests_command))
     app.add_handler(CommandHandler("impact", admin.impact_command))
+    app.add_handler(CommandHandler("checkin", commands.checkin_command))
+    app.add_handler(CommandHandler("survey", commands.survey_command))
     if app.job_queue is not None:
         app.job_queue.run_repeating(
             admin.triage_job, interval=admin.TRIAGE_SECONDS, first=admin.TRIAGE_SECONDS, name=admin.TRIAGE_JOB

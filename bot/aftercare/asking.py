@@ -73,9 +73,12 @@ def queue_survey(db: Database, settings: Settings, warning_id: int, now: datetim
     stored = get_warning(db, warning_id)
     if stored is None:
         return 0
+    drill = stored.status == "exercise"
     rows = [
         Recipient(
-            chat_id=r.chat_id, city_id=r.city_id, text=t.survey_intro(stored.event, stored.sent, r.livelihood, settings.tz)
+            chat_id=r.chat_id,
+            city_id=r.city_id,
+            text=t.survey_message(stored.event, stored.sent, r.livelihood, settings.tz, drill),
         )
         for r in aftercare.survey_recipients(db, warning_id)
     ]

@@ -334,3 +334,62 @@ async def test_no_automatic_checkin(app, store, now, severity, status):
     add_warning(store, now, severity=severity, status=status, expires=now + timedelta(hours=6))
     await run_job(app, asking.JOB_NAME)
     assert store["checkin_rounds"].count == 0 and outbox.rows(store) == []
+
+
+# ---- /checkin, /survey and /drill with both: admins ask now.
+async def test_checkin_command(app, fake, store, settings):
+    await command(app, fake, ADMIN, "/checkin")
+    assert texts(fake, ADMIN)[-1] == t.CHECKIN_USAGE
+    await command(app, fake, ADMIN, "/checkin atlantis")
+    assert texts(fake, ADMIN)[-1].startswith("ไม่พบเมือง atlantis")
+    assert store["checkin_rounds"].count == 0
+    await command(app, fake, ADMIN, "/checkin bo-yang")
+    assert texts(fake, ADMIN)[-1] == t.CHECKIN_STARTED.format(round=1, cities="บ่อยาง", count=2, minutes=60)
+    await run_job(app, DELIVERY_JOB)
+    assert [m.buttons()[0][1] for m in fake.messages(LEADER)] == [t.checkin_data(1, Answer.SAFE)]
+    await command(app, fake, ADMIN, "/checkin phatong")  # nobody registered there
+    assert texts(fake, ADMIN)[-1] == t.CHECKIN_NOBODY.format(cities="พะตง")
+    await command(app, fake, STRANGER, "/checkin all")
+    assert texts(fake, STRANGER)[-1] == "ขออภัย คำสั่งนี้สำหรับผู้ดูแลระบบเท่านั้น"
+    assert store["checkin_rounds"].count == 2
+
+
+async def test_survey_command(app, fake, store, now):
+    warning = add_warning(store, now, event="Heavy Rain")
+    await command(app, fake, ADMIN, f"/survey {warning}")
+    assert texts(fake, ADMIN)[-1] == t.SURVEY_NOBODY.format(warning=warning)
+    add_sent_alert(store, warning, LEADER, 11, now)
+    await command(app, fake, ADMIN, f"/survey {warning}")
+    assert texts(fake, ADMIN)[-1] == t.SURVEY_STARTED.format(warning=warning, count=1)
+    await command(app, fake, ADMIN, f"/survey {warning}")  # once per thread
+    assert texts(fake, ADMIN)[-1] == t.SURVEY_ALREADY.format(warning=warning, at="25 ก.พ. 2568 18:30 น.")
+    await command(app, fake, ADMIN, "/survey 999")
+    assert texts(fake, ADMIN)[-1] == t.SURVEY_UNKNOWN.format(warning=999)
+    await command(app, fake, ADMIN, "/survey last")
+    assert texts(fake, ADMIN)[-1] == t.SURVEY_USAGE
+    await run_job(app, DELIVERY_JOB)
+    assert fake.messages(LEADER)[-1].buttons()[0][1] == t.survey_data(warning, "arr", Arrival.ON_TIME)
+    assert len(outbox.rows(store, chat_id=LEADER)) == 2
+
+
+async def test_drill_with_checkin_and_survey(app, fake, store, settings, clock):
+    await command(app, fake, ADMIN, "/drill bo-yang checkin survey rain")
+    assert texts(fake, ADMIN)[-1].startswith("ใช้: /drill") and store["drills"].count == 0
+    await command(app, fake, ADMIN, "/drill bo-yang checkin survey")
+    reply = texts(fake, ADMIN)[-1]
+    assert "ซ้อมเช็กความปลอดภัย #1 ด้วย (ส่งถึง 2 คน)" in reply and "ส่งแบบสอบถามหลังเหตุการณ์ (ซ้อม)" in reply
+    [round_] = checkins.open_rounds(store, clock() - timedelta(days=1))
+    assert round_.drill and round_.warning_id is None
+    await run_job(app, DELIVERY_JOB)
+    alert, question = fake.messages(LEADER)[-2:]
+    assert question.text == t.checkin_message("บ่อยาง", t.CHECKIN_BY_ADMIN, drill=True)
+    await press(app, fake, LEADER, alert.message_id, alert.buttons()[0][1])  # รับทราบ
+    # The survey waits for the drill's end (its report time), then goes to those who got the drill alert.
+    await run_job(app, asking.JOB_NAME)
+    assert not any(r.kind == "survey" for r in outbox.rows(store))
+    clock.advance(minutes=settings.admin.drill_report_after_minutes)
+    await run_job(app, asking.JOB_NAME)
+    await run_job(app, DELIVERY_JOB)
+    survey = fake.messages(LEADER)[-1]
+    assert survey.text.startswith(t.DRILL_MARK) and survey.buttons()[0][1].startswith("sv:")
+    assert [m.text.startswith(t.DRILL_MARK) for m in fake.messages(OTHER)][-1]
