@@ -15,7 +15,8 @@ from bot.aftercare import admin, asking, commands, leader, survey
 
 def register_aftercare(app: Application) -> None:
     """Add the handlers (group 0, each stops the update once handled) and the named triage job."""
-    app.add_handler(leader.need_help_conversation())
+    for handler in leader.need_help_handlers():
+        app.add_handler(handler)
     app.add_handler(CallbackQueryHandler(survey.survey_pressed, pattern=survey.PATTERN))
     app.add_handler(CallbackQueryHandler(admin.help_pressed, pattern=admin.HELP_PATTERN))
     app.add_handler(CommandHandler("help_requests", admin.help_requests_command))

@@ -393,3 +393,39 @@ async def test_drill_with_checkin_and_survey(app, fake, store, settings, clock):
     survey = fake.messages(LEADER)[-1]
     assert survey.text.startswith(t.DRILL_MARK) and survey.buttons()[0][1].startswith("sv:")
     assert [m.text.startswith(t.DRILL_MARK) for m in fake.messages(OTHER)][-1]
+
+
+# ---- The need-help steps live in the store: a restart between two steps loses nothing.
+async def test_need_help_steps_survive_a_restart(settings, store, fake, clock, round_):
+    first = build_application(settings, store, clock)
+    async with first:
+        question = await ask(first, fake, round_.id)
+        await press(first, fake, LEADER, question, t.checkin_data(round_.id, Answer.NEED_HELP))
+        await say(first, fake, fake.push_location(LEADER, 7.1981, 100.5963))
+    assert texts(fake, LEADER)[-1] == t.ASK_PEOPLE
+    second = build_application(settings, store, clock)
+    async with second:
+        await say(second, fake, fake.push_message(LEADER, "4"))
+        assert texts(fake, LEADER)[-1] == t.ASK_NEED
+        await say(second, fake, fake.push_message(LEADER, "น้ำท่วมบ้าน"))
+    request = checkins.get_request(store, 1)
+    assert (request.people, request.need, request.step) == (4, "น้ำท่วมบ้าน", None)
+    assert texts(fake, LEADER)[-1] == t.help_sent("บ่อยาง", 1)
+    assert store["field_reports"].count == 0 and store["report_drafts"].count == 0
+
+
+async def test_cancel_ends_the_steps_and_keeps_the_request(app, fake, store, round_, clock):
+    question = await ask(app, fake, round_.id)
+    await press(app, fake, LEADER, question, t.checkin_data(round_.id, Answer.NEED_HELP))
+    await command(app, fake, LEADER, "/cancel")
+    assert fake.messages(LEADER)[-1].text == "ยกเลิกแล้ว" and fake.messages(LEADER)[-1].reply_markup == {"remove_keyboard": True}
+    await say(app, fake, fake.push_message(LEADER, "4"))  # no longer a step answer
+    request = checkins.get_request(store, 1)
+    assert (request.status, request.people, request.step) == (HelpStatus.OPEN, None, None)
+    # Pressing need help again picks the steps up where the request is (the same request, step 1).
+    await press(app, fake, LEADER, question, t.checkin_data(round_.id, Answer.NEED_HELP))
+    assert checkins.get_request(store, 1).step == checkins.Step.LOCATION and store["help_requests"].count == 1
+    # Steps left for longer than the timeout are over: a later message is the leader's own.
+    clock.advance(hours=7)
+    await say(app, fake, fake.push_message(LEADER, "4"))
+    assert checkins.get_request(store, 1).people is None
