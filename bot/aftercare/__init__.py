@@ -15,7 +15,7 @@ from bot.aftercare import admin, asking, commands, leader, survey
 
 def register_aftercare(app: Application) -> None:
     """Add the handlers (group 0, each stops the update once handled) and the named triage job."""
-    for handler in leader.need_help_handlers():
+    for handler in leader.need_help_handlers(app.bot_data):
         app.add_handler(handler)
     app.add_handler(CallbackQueryHandler(survey.survey_pressed, pattern=survey.PATTERN))
     app.add_handler(CallbackQueryHandler(admin.help_pressed, pattern=admin.HELP_PATTERN))

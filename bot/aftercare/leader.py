@@ -8,6 +8,7 @@ bot between two steps loses nothing: the next message simply continues.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -19,6 +20,9 @@ from bot.handlers.common import Context, active_leader
 from subscribers import checkins
 from subscribers.checkins import Answer, CheckinError, HelpRequest, Step
 from subscribers.cities import city_name
+
+if TYPE_CHECKING:
+    from bot.app import BotData
 
 PATTERN = r"^ci:(\d+):(safe|need_help|unsure)$"
 # Steps left this long ago are over: a leader's later message is a field report, not a step answer.
@@ -67,16 +71,42 @@ def _people_keyboard() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(t.people_keyboard(), resize_keyboard=True, one_time_keyboard=True)
 
 
+def _steps_of(data: BotData, chat_id: int) -> HelpRequest | None:
+    return checkins.request_in_steps(data.db, chat_id, data.now() - STEPS_TIMEOUT)
+
+
 def _in_steps(update: Update, context: Context) -> HelpRequest | None:
-    data = context.bot_data
-    return checkins.request_in_steps(data.db, update.effective_chat.id, data.now() - STEPS_TIMEOUT)
+    return _steps_of(context.bot_data, update.effective_chat.id)
+
+
+class _OnlyInSteps:
+    """A handler that takes an update only while its chat is in the need-help steps (the store says), so
+    every other message goes on to the handlers after it, as if this one were not there."""
+
+    def __init__(self, data: BotData, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.data = data
+
+    def check_update(self, update: object):
+        """The wrapped handler's check, and the chat in the steps."""
+        result = super().check_update(update)
+        if not result or not isinstance(update, Update) or update.effective_chat is None:
+            return None
+        return result if _steps_of(self.data, update.effective_chat.id) is not None else None
+
+
+class _StepMessage(_OnlyInSteps, MessageHandler):
+    pass
+
+
+class _StepCancel(_OnlyInSteps, CommandHandler):
+    pass
 
 
 async def step_message(update: Update, context: Context) -> None:
-    """A message while the leader is in the need-help steps answers the step the store says; any other
-    message is left to the leaders' handlers (a field report, a question)."""
+    """A message while the leader is in the need-help steps answers the step the store says."""
     request = _in_steps(update, context)
-    if request is None:
+    if request is None:  # the steps ended between the check and now
         return
     message = update.effective_message
     if request.step == Step.LOCATION:
@@ -133,17 +163,17 @@ async def cancel(update: Update, context: Context) -> None:
     """/cancel during the steps: the request stays open with what was given (coordinators still see it)."""
     request = _in_steps(update, context)
     if request is None:
-        return  # not in the steps: the leaders' own /cancel answers
+        return
     checkins.end_steps(context.bot_data.db, request.id)
     await update.effective_message.reply_text(texts.CANCELLED, reply_markup=ReplyKeyboardRemove())
     raise _stop()
 
 
-def need_help_handlers() -> list[BaseHandler]:
-    """The check-in answer buttons, the need-help steps and their /cancel, private chats only."""
+def need_help_handlers(data: BotData) -> list[BaseHandler]:
+    """The check-in answer buttons, and the need-help steps and their /cancel (private chats in the steps)."""
     private = filters.ChatType.PRIVATE
     return [
         CallbackQueryHandler(answer_pressed, pattern=PATTERN),
-        CommandHandler("cancel", cancel, filters=private),
-        MessageHandler(private & ~filters.COMMAND, step_message),
+        _StepCancel(data, "cancel", cancel, filters=private),
+        _StepMessage(data, private & ~filters.COMMAND, step_message),
     ]
