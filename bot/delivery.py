@@ -33,8 +33,8 @@ import httpx
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot import checkin_texts, delivery_text
-from bot.keyboards import inline_markup
 from bot.delivery_admin import DeliveryState, retry_after_seconds
+from bot.keyboards import inline_markup
 from bot.ratelimit import PACED, RateLimiter, Ticket
 from bot.settings import Settings
 from subscribers import acks, checkins, outbox

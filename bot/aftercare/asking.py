@@ -20,6 +20,7 @@ from bot.settings import Settings
 from subscribers import aftercare, checkins
 from subscribers.checkins import CheckinRound
 from subscribers.cities import city_name
+from subscribers.leaders import active_leaders
 from subscribers.notices import Recipient, enqueue_rows
 from subscribers.outbox import Kind
 from subscribers.warnings import get_warning
@@ -53,8 +54,10 @@ def start_checkin(
     stored = get_warning(db, warning_id) if warning_id is not None else None
     reason = t.checkin_reason(stored.severity, stored.event) if stored else t.checkin_reason(None, None)
     wait = timedelta(minutes=settings.checkins.unknown_after_minutes)
+    # Only cities with someone to ask: the admin chat gets no empty summary for a city without leaders.
+    asked = sorted({leader.city_id for leader in active_leaders(db, city_ids)})
     with db.atomic():
-        round_ = checkins.start_round(db, city_ids, now, wait, started_by, warning_id, drill)
+        round_ = checkins.start_round(db, asked, now, wait, started_by, warning_id, drill)
         names: dict[str, str] = {}
         rows = [
             Recipient(

@@ -297,7 +297,10 @@ async def test_survey_goes_through_the_outbox_with_its_buttons(app, fake, settin
 
 # ---- The named job: a check-in after a Severe/Extreme warning, closed and surveyed when it ends.
 async def test_severe_warning_starts_a_checkin_and_its_end_a_survey(app, fake, store, now, clock):
-    warning = add_warning(store, now, severity="Severe", event="Heavy Rain", expires=now + timedelta(hours=6))
+    # It covers phatong too, where nobody has registered: no one to ask there, no empty summary.
+    warning = add_warning(
+        store, now, severity="Severe", event="Heavy Rain", expires=now + timedelta(hours=6), cities=["bo-yang", "phatong"]
+    )
     add_sent_alert(store, warning, LEADER, 11, now)
     await run_job(app, asking.JOB_NAME)
     [round_] = checkins.open_rounds(store, now - timedelta(days=1))
@@ -308,6 +311,9 @@ async def test_severe_warning_starts_a_checkin_and_its_end_a_survey(app, fake, s
     await run_job(app, DELIVERY_JOB)
     question = fake.messages(OTHER)[-1]
     assert question.text == t.checkin_message("บ่อยาง", t.checkin_reason("Severe", "Heavy Rain"))
+    await run_job(app, TRIAGE_JOB)
+    [summary] = fake.messages(ADMIN_CHAT)
+    assert "บ่อยาง" in summary.text and "ถาม 2 คน" in summary.text
     # The all-clear: the round closes (a late press is refused) and the leaders who got the warning are surveyed.
     clock.advance(minutes=40)
     store["warnings"].update(warning, {"status": "ended", "last_seen": to_db(clock())})
