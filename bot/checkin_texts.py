@@ -116,6 +116,20 @@ def survey_data(warning_id: int, question: str, value: str) -> str:
 Button = tuple[str, str]
 
 
+# ---- Admin: /checkin and /survey.
+CHECKIN_USAGE = "ใช้: /checkin <เมือง|all> เช่น /checkin bo-yang"
+CHECKIN_STARTED = (
+    "🛟 เริ่มเช็กความปลอดภัย #{round} ({cities}) ส่งคำถามถึงแกนนำ {count} คน\n"
+    "สรุปผลรายเมืองจะขึ้นในห้องผู้ดูแลและอัปเดตเอง ผู้ที่ไม่ตอบภายใน {minutes} นาทีนับเป็นไม่ทราบสถานะ"
+)
+CHECKIN_NOBODY = "ไม่มีแกนนำที่ใช้งานอยู่ใน {cities} จึงไม่ได้เริ่มเช็กความปลอดภัย"
+SURVEY_USAGE = "ใช้: /survey <หมายเลขประกาศ> เช่น /survey 12"
+SURVEY_UNKNOWN = "ไม่พบประกาศหมายเลข {warning}"
+SURVEY_NOBODY = "ยังไม่มีแกนนำคนใดได้รับประกาศหมายเลข {warning} จึงไม่มีผู้ตอบแบบสอบถาม"
+SURVEY_ALREADY = "ประกาศหมายเลข {warning} ส่งแบบสอบถามไปแล้วเมื่อ {at}"
+SURVEY_STARTED = "📋 ส่งแบบสอบถามหลังเหตุการณ์ของประกาศหมายเลข {warning} ถึงแกนนำ {count} คน ดูผลด้วย /impact {warning}"
+
+
 # ---- Leader: the check-in question and the answers.
 CHECKIN = (
     "🛟 <b>เช็กความปลอดภัย · {city}</b>\n"
@@ -379,6 +393,12 @@ def survey_intro(event: str, sent: datetime, livelihood: Livelihood, tz: ZoneInf
     on = thai_datetime(sent, tz)
     intro = SURVEY_INTRO.format(event=event_label(event), on=on, livelihood=LIVELIHOODS[livelihood])
     return f"{intro}\n\n{SURVEY_ARRIVED}"
+
+
+def survey_message(event: str, sent: datetime, livelihood: Livelihood, tz: ZoneInfo, drill: bool = False) -> str:
+    """The survey as the outbox sends it (HTML); a drill's is marked at the top and the bottom."""
+    text = survey_intro(event, sent, livelihood, tz)
+    return f"{DRILL_MARK}\n{text}\n{DRILL_MARK}" if drill else text
 
 
 def arrival_buttons(warning_id: int) -> list[list[Button]]:

@@ -33,14 +33,15 @@ from telegram.constants import ParseMode
 import httpx
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot import delivery_text
+from bot import checkin_texts, delivery_text
 from bot.delivery_admin import DeliveryState, retry_after_seconds
+from bot.keyboards import inline_markup
 from bot.ratelimit import PACED, RateLimiter, Ticket
 from bot.settings import Settings
-from subscribers import acks, outbox
+from subscribers import acks, checkins, outbox
 from subscribers.cities import city_name
 from subscribers.leaders import deactivate, get_leader
-from subscribers.outbox import Kind, OutboxRow
+from subscribers.outbox import ASKING_KINDS, Kind, OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -123,10 +124,12 @@ def backoff(attempts: int, rng: random.Random) -> float:
 def plan(db: Database, settings: Settings, row: OutboxRow, now: datetime) -> Plan:
     """Decide how (or whether) a row goes out, from the warning's state and the leader's history."""
     lifetime = timedelta(hours=settings.delivery.notice_lifetime_hours)
-    if row.kind in (Kind.NOTICE, Kind.DRILL) and row.created_at + lifetime <= now:
+    if row.kind in (Kind.NOTICE, Kind.DRILL, *ASKING_KINDS) and row.created_at + lifetime <= now:
         return Plan(skip=f"{row.kind} older than {settings.delivery.notice_lifetime_hours:g} h")
     if row.kind == Kind.NOTICE:
         return Plan()
+    if row.kind in ASKING_KINDS:
+        return _asking_plan(db, row)
     state = acks.warning_state(db, row.ref_id)
     if state is None:
         return Plan(skip="warning not found")
@@ -148,6 +151,24 @@ def plan(db: Database, settings: Settings, row: OutboxRow, now: datetime) -> Pla
         return Plan(reply_to=previous, button=True)
     # Below Severe: no button; an update that lowered the severity takes the earlier one away.
     return Plan(reply_to=previous, clear=outbox.button_message_ids(db, row.chat_id, earlier) if previous else [])
+
+
+def _asking_plan(db: Database, row: OutboxRow) -> Plan:
+    """A check-in question goes while its round is open; a survey goes as queued (its buttons: `markup`)."""
+    if row.kind == Kind.CHECKIN:
+        found = checkins.get_round(db, row.ref_id)
+        if found is None or found.closed_at is not None:
+            return Plan(skip="check-in round closed")
+    return Plan()
+
+
+def markup(row: OutboxRow, how: Plan) -> InlineKeyboardMarkup | None:
+    """The row's buttons: the check-in answers, the survey's first question, or รับทราบ when planned."""
+    if row.kind == Kind.CHECKIN:
+        return inline_markup(checkin_texts.checkin_buttons(row.ref_id))
+    if row.kind == Kind.SURVEY:
+        return inline_markup(checkin_texts.arrival_buttons(row.ref_id))
+    return ack_markup(row.ref_id) if how.button else None
 
 
 def ack_markup(warning_id: int) -> InlineKeyboardMarkup:
@@ -299,7 +320,7 @@ class Worker:
                 row.chat_id,
                 row.text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=ack_markup(row.ref_id) if how.button else None,
+                reply_markup=markup(row, how),
                 reply_parameters=reply,
             )
         except TelegramError as exc:

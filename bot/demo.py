@@ -2,7 +2,8 @@
 
 It starts the fake Bot API and a feed server on 127.0.0.1, a temporary database, signs up two
 leaders per configured city through the real bot, polls once, delivers with Telegram's limits,
-and shows an acknowledgement and a field report reaching the admin chat.
+shows an acknowledgement and a field report reaching the admin chat, then a check-in with a help
+request taken and done, the after-action survey and the impact report with its chart (bot.demo_aftercare).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from telegram import Bot, Update
 from alerts.fetch import make_session
 from bot.app import build_application
 from bot.delivery import deliver_due
+from bot.demo_aftercare import StormDemo
 from bot.handlers.report import DEPTH_PREFIX
 from bot.testing.fake_telegram import FakeTelegram
 from bot.texts import LIVELIHOODS
@@ -197,6 +199,13 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
                 admin = [_plain(m.text) for m in fake.messages(ADMIN_CHAT)]
                 out("   admin chat receives:")
                 out("\n".join("      | " + line for line in (admin[-1] if admin else "(nothing)").splitlines()))
+                out("")
+
+                storm = StormDemo(app, fake, db, settings, clock, send, out, (ADMIN_USER, ADMIN_CHAT))
+                await storm.checkin([l for l in leaders if l.chat_id in sent], leader)
+                with make_session(retries=0) as session:
+                    warning_id = await storm.survey(session, report.items[0].warning.expires)
+                await storm.impact(warning_id)
             db.close()
         finally:
             fake.stop()

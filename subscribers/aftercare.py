@@ -120,3 +120,21 @@ def survey_recipients(db: Database, warning_id: int) -> list[SurveyRecipient]:
         SurveyRecipient(chat_id=r["chat_id"], city_id=r["city_id"], livelihood=r["livelihood"] or Livelihood.OTHER)
         for r in db.query(sql, [*ids, *WARNED_KINDS])
     ]
+
+
+def surveys_started(db: Database, since: datetime, now: datetime) -> list[int]:
+    """Warnings whose survey started in (since, now]: the survey fan-out's work (a drill's starts later)."""
+    sql = "select warning_id from survey_rounds where started_at > ? and started_at <= ? order by warning_id"
+    return [r["warning_id"] for r in db.query(sql, [to_db(since), to_db(now)])]
+
+
+def rounds_over(db: Database, now: datetime) -> list[int]:
+    """Open check-in rounds started by a warning whose thread has no version in force any more."""
+    over = []
+    for row in db.query("select id, warning_id from checkin_rounds where closed_at is null and warning_id is not null"):
+        ids = thread_of(db, row["warning_id"])
+        marks = ", ".join("?" for _ in ids)
+        sql = f"select 1 from warnings where id in ({marks}) and status = 'active' and (expires is null or expires > ?)"
+        if not db.execute(sql, [*ids, to_db(now)]).fetchone():
+            over.append(row["id"])
+    return over

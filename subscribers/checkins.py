@@ -37,6 +37,14 @@ class HelpStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class Step(StrEnum):
+    """The need-help step a leader is at; each detail given moves to the next, the need ends the steps."""
+
+    LOCATION = "location"
+    PEOPLE = "people"
+    NEED = "need"
+
+
 class LocationSource(StrEnum):
     PIN = "pin"
     AREA = "area"
@@ -88,6 +96,7 @@ class HelpRequest(BaseModel):
     done_by: str | None = None
     done_at: datetime | None = None
     admin_message_id: int | None = None
+    step: Step | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -210,7 +219,8 @@ def record_answer(db: Database, round_id: int, chat_id: int, answer: Answer, now
         stored = CheckinAnswer(id=answers.last_pk, round_id=round_id, chat_id=chat_id, answer=answer, answered_at=now)
         current = request_for(db, round_id, chat_id)
         withdrawn: list[int] = []
-        if answer == Answer.NEED_HELP and current is None:
+        # A request already helped (done) does not cover a new need: asking again opens a new one.
+        if answer == Answer.NEED_HELP and (current is None or current.status == HelpStatus.DONE):
             requests = db.table("help_requests")
             requests.insert(
                 {
@@ -223,13 +233,21 @@ def record_answer(db: Database, round_id: int, chat_id: int, answer: Answer, now
                 }
             )
             current = get_request(db, requests.last_pk)
-        elif answer == Answer.SAFE and current is not None and current.status == HelpStatus.OPEN:
+        if answer == Answer.NEED_HELP and current is not None and current.status in (HelpStatus.OPEN, HelpStatus.TAKEN):
+            # The steps (re)start at the location, as the chat asks for it.
+            db.execute(
+                "update help_requests set step = ?, updated_at = ? where id = ?", [str(Step.LOCATION), to_db(now), current.id]
+            )
+        elif answer != Answer.NEED_HELP:
+            db.execute("update help_requests set step = null where round_id = ? and chat_id = ?", [round_id, chat_id])
+        if answer == Answer.SAFE and current is not None and current.status == HelpStatus.OPEN:
             # A request someone already took stays with them: they may be on the way and should be told.
             db.execute(
                 "update help_requests set status = ?, updated_at = ? where id = ? and status = ?",
                 [str(HelpStatus.WITHDRAWN), to_db(now), current.id, str(HelpStatus.OPEN)],
             )
             withdrawn.append(current.id)
+        if current is not None:
             current = get_request(db, current.id)
     return AnswerResult(
         answer=stored,
@@ -313,6 +331,7 @@ def _request(row: dict) -> HelpRequest:
         done_by=row["done_by"],
         done_at=from_db(row["done_at"]),
         admin_message_id=row["admin_message_id"],
+        step=row.get("step"),
         created_at=from_db(row["created_at"]),
         updated_at=from_db(row["updated_at"]),
     )
@@ -362,32 +381,34 @@ def _update(db: Database, request_id: int, now: datetime, fields: dict) -> HelpR
 
 
 def set_location(db: Database, request_id: int, lat: float, lon: float, now: datetime) -> HelpRequest:
-    """The leader sent a location pin."""
+    """The leader sent a location pin (the steps move on to the people)."""
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise CheckinError(f"location {lat}, {lon} is not on Earth")
-    return _update(db, request_id, now, {"lat": lat, "lon": lon, "location_source": str(LocationSource.PIN)})
+    fields = {"lat": lat, "lon": lon, "location_source": str(LocationSource.PIN), "step": str(Step.PEOPLE)}
+    return _update(db, request_id, now, fields)
 
 
 def use_registered_area(db: Database, request_id: int, now: datetime) -> HelpRequest:
-    """The leader skipped the pin: the request points at their registered area (its city)."""
-    return _update(db, request_id, now, {"lat": None, "lon": None, "location_source": str(LocationSource.AREA)})
+    """The leader skipped the pin: the request points at their registered area (steps move on to the people)."""
+    fields = {"lat": None, "lon": None, "location_source": str(LocationSource.AREA), "step": str(Step.PEOPLE)}
+    return _update(db, request_id, now, fields)
 
 
 def set_people(db: Database, request_id: int, people: int, now: datetime) -> HelpRequest:
-    """How many people need help (1 to MAX_PEOPLE)."""
+    """How many people need help (1 to MAX_PEOPLE); the steps move on to the need."""
     if not 1 <= people <= MAX_PEOPLE:
         raise CheckinError(f"people must be 1 to {MAX_PEOPLE}, not {people}")
-    return _update(db, request_id, now, {"people": people})
+    return _update(db, request_id, now, {"people": people, "step": str(Step.NEED)})
 
 
 def set_need(db: Database, request_id: int, need: str, now: datetime) -> HelpRequest:
-    """One line of what is needed (stripped, one line, at most MAX_NEED characters)."""
+    """One line of what is needed (stripped, one line, at most MAX_NEED characters); the steps end."""
     line = " ".join(need.split())
     if not line:
         raise CheckinError("the need is empty")
     if len(line) > MAX_NEED:
         raise CheckinError(f"the need has {len(line)} characters; at most {MAX_NEED}")
-    return _update(db, request_id, now, {"need": line})
+    return _update(db, request_id, now, {"need": line, "step": None})
 
 
 def set_admin_message(db: Database, request_id: int, message_id: int) -> None:
@@ -434,6 +455,26 @@ def latest_request_of(db: Database, chat_id: int) -> HelpRequest | None:
         None,
     )
     return _request(row) if row else None
+
+
+def request_in_steps(db: Database, chat_id: int, since: datetime) -> HelpRequest | None:
+    """The leader's open or taken request whose steps are under way and moved since `since`, or None."""
+    row = next(
+        iter(
+            db.query(
+                f"{_REQUEST_SQL} where h.chat_id = ? and h.status in (?, ?) and h.step is not null"
+                " and h.updated_at >= ? order by h.id desc limit 1",
+                [chat_id, str(HelpStatus.OPEN), str(HelpStatus.TAKEN), to_db(since)],
+            )
+        ),
+        None,
+    )
+    return _request(row) if row else None
+
+
+def end_steps(db: Database, request_id: int) -> None:
+    """The leader stopped the steps (/cancel): the request stays as it is, nothing more is asked."""
+    db.execute("update help_requests set step = null where id = ?", [request_id])
 
 
 def open_rounds(db: Database, since: datetime) -> list[CheckinRound]:

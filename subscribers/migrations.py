@@ -435,3 +435,10 @@ def m007_delivery_resilience(db: Database) -> None:
         not_null={"sent_at"},
         if_not_exists=True,
     )
+
+
+@migrations()
+def m008_need_help_steps(db: Database) -> None:
+    # Where a leader is in the need-help steps (location, people, need; null when not in them), so a
+    # restart of the bot does not lose the conversation.
+    db["help_requests"].add_column("step", str)

@@ -25,6 +25,11 @@ class Kind(StrEnum):
     DRILL = "drill"
     # An update no longer covers the leader's city: a short reply, no button, no reminder.
     AREA_REMOVED = "area_removed"
+    # The check-in question (ref_id: checkin_rounds.id) and the after-action survey (ref_id: the warning
+    # asked about): they carry their own answer buttons, built by the worker from the kind and ref.
+    # Priority OTHER: the alert (or drill) they follow was queued earlier, so it reaches the phone first.
+    CHECKIN = "checkin"
+    SURVEY = "survey"
 
 
 class OutboxStatus(StrEnum):
@@ -46,6 +51,8 @@ class Priority(IntEnum):
 
 # Kinds whose ref_id is a warnings.id (a notice's is a notices.id).
 WARNING_KINDS = (Kind.ALERT, Kind.UPDATE, Kind.CANCEL, Kind.REMINDER, Kind.DRILL, Kind.AREA_REMOVED)
+# Kinds that ask the leader something; bounded in time like notices.
+ASKING_KINDS = (Kind.CHECKIN, Kind.SURVEY)
 # Kinds whose message carries the รับทราบ button (and so may need it removed later).
 BUTTON_KINDS = (Kind.ALERT, Kind.UPDATE, Kind.DRILL, Kind.REMINDER)
 # Only these severities carry the รับทราบ button (and so get reminders and escalation); a drill always

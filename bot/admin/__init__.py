@@ -5,13 +5,14 @@ from __future__ import annotations
 from telegram.ext import Application, CommandHandler
 
 from bot.admin import broadcast, drill, health, recurring
+from bot.admin.texts import ADMIN_MENU
 from bot.admin.invite import invite_command
 from bot.admin.reports import reports_command
 from bot.admin.roster import leaders_command
 from bot.admin.stats import stats_command
 
-# Every admin command, for /help texts and the refusal test.
-COMMANDS = ("invite", "leaders", "broadcast", "drill", "reports", "stats", "health", "notices")
+# Every admin command (the admins' menu, the refusal test); check-in, survey and impact live in bot/aftercare.
+COMMANDS = tuple(command for command, _ in ADMIN_MENU)
 
 
 def register_admin_handlers(app: Application) -> None:

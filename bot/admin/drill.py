@@ -13,8 +13,9 @@ from alerts.model import Certainty, MsgType, Severity, Status, Urgency, Warning
 from alerts.render import MessageKind, render_alert
 from bot.admin import texts
 from bot.admin.gate import admin_only, record
+from bot.aftercare.asking import start_checkin
 from bot.settings import Settings
-from subscribers import drills
+from subscribers import aftercare, drills
 from subscribers.leaders import Livelihood
 from subscribers.notices import ALL_CITIES
 
@@ -79,14 +80,16 @@ def start(settings: Settings, db: Database, target: str, created_by: str, now: d
 
 @admin_only("drill")
 async def drill_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/drill <city|all>."""
+    """/drill <city|all> [checkin] [survey]: the exercise alert, and optionally a check-in and the survey."""
     data = context.bot_data
     message = update.effective_message
-    if len(context.args or []) != 1:
-        record(context, update, "drill", ok=False, args=list(context.args or []))
+    args = list(context.args or [])
+    parts = set(args[1:])
+    if not 1 <= len(args) <= 3 or not parts <= {texts.DRILL_CHECKIN, texts.DRILL_SURVEY}:
+        record(context, update, "drill", ok=False, args=args)
         await message.reply_text(texts.DRILL_USAGE)
         return
-    target = context.args[0]
+    target = args[0]
     names = {c.id: c.name_th for c in data.settings.cities}
     try:
         drill, rows = start(data.settings, data.db, target, str(update.effective_user.id), data.now())
@@ -94,17 +97,23 @@ async def drill_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         record(context, update, "drill", ok=False, target=target)
         await message.reply_text(texts.UNKNOWN_CITY.format(city=target, known=", ".join([*names, ALL_CITIES])))
         return
-    record(context, update, "drill", drill_id=drill.id, target=target, recipients=rows)
+    record(context, update, "drill", drill_id=drill.id, target=target, recipients=rows, parts=sorted(parts))
     log.info("drill: %s started by %s for %s: %d leaders", drill.id, update.effective_user.id, target, rows)
     city_names = texts.city_list(None if drill.cities is None else [names[c] for c in drill.cities])
     if rows == 0:
         await message.reply_text(texts.DRILL_NOBODY.format(cities=city_names))
         return
-    await message.reply_text(
-        texts.DRILL_STARTED.format(
-            count=rows, cities=city_names, report_at=texts.thai_datetime(drill.report_at, data.settings.tz)
-        )
-    )
+    report_at = texts.thai_datetime(drill.report_at, data.settings.tz)
+    lines = [texts.DRILL_STARTED.format(count=rows, cities=city_names, report_at=report_at)]
+    by = str(update.effective_user.id)
+    if texts.DRILL_CHECKIN in parts:
+        round_, asked = start_checkin(data.db, data.settings, drill.cities or list(names), data.now(), by, drill=True)
+        lines.append(texts.DRILL_WITH_CHECKIN.format(round=round_.id, count=asked))
+    if texts.DRILL_SURVEY in parts:
+        # Asked when the drill is over (its report time): the named aftercare job sends it then.
+        aftercare.start_survey(data.db, drill.warning_id, drill.report_at, by, drill=True)
+        lines.append(texts.DRILL_WITH_SURVEY.format(at=report_at))
+    await message.reply_text("\n".join(lines))
 
 
 async def report_due_drills(bot: Bot, settings: Settings, db: Database, now: datetime) -> list[int]:

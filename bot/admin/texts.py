@@ -21,6 +21,22 @@ FEED_STATE = {
 }
 
 REFUSED = "ขออภัย คำสั่งนี้สำหรับผู้ดูแลระบบเท่านั้น"
+
+# The admins' menu (setMyCommands in the admin chat and each admin's private chat): command, description.
+ADMIN_MENU = (
+    ("checkin", "เช็กความปลอดภัยของแกนนำ: /checkin <เมือง|all>"),
+    ("help_requests", "คำขอความช่วยเหลือที่ยังไม่เสร็จ"),
+    ("survey", "ส่งแบบสอบถามหลังเหตุการณ์: /survey <หมายเลขประกาศ>"),
+    ("impact", "ผลของการแจ้งเตือน: /impact <หมายเลขประกาศ|ปี-เดือน>"),
+    ("drill", "ซ้อมแจ้งเตือน: /drill <เมือง|all> [checkin] [survey]"),
+    ("broadcast", "ส่งประกาศถึงแกนนำ"),
+    ("invite", "สร้างลิงก์เชิญแกนนำ: /invite <เมือง>"),
+    ("leaders", "รายชื่อแกนนำ"),
+    ("reports", "รายงานสถานการณ์จากแกนนำ"),
+    ("stats", "สถิติการส่งและการรับทราบ"),
+    ("health", "สถานะแหล่งข้อมูลเตือนภัย"),
+    ("notices", "ประกาศที่ตั้งเวลาส่งประจำ"),
+)
 UNKNOWN_CITY = "ไม่พบเมือง {city} เมืองที่มี: {known}"
 INVITE = "รหัสเชิญสำหรับ{city}: {code}\nลิงก์: {link}\nใช้ได้ {max_uses} คน ถึง {expires}"
 INVITE_USAGE = "ใช้: /invite <เมือง> เช่น /invite bo-yang"
@@ -47,7 +63,15 @@ PROGRESS = "ส่งแล้ว {done}/{total}"
 PROGRESS_DONE = "ส่งประกาศเสร็จแล้ว: ถึงแล้ว {delivered} · ไม่สำเร็จ {failed} · ถูกบล็อก {blocked} (ทั้งหมด {total})"
 ALL_CITIES = "ทุกเมือง"
 
-DRILL_USAGE = "ใช้: /drill <เมือง|all> เช่น /drill bo-yang"
+DRILL_USAGE = (
+    "ใช้: /drill <เมือง|all> [checkin] [survey] เช่น /drill bo-yang checkin survey\n"
+    "checkin: ซ้อมเช็กความปลอดภัยด้วย · survey: ส่งแบบสอบถามหลังเหตุการณ์เมื่อจบการซ้อม"
+)
+# The optional parts of a drill: the check-in now, the survey when the drill's report is due.
+DRILL_CHECKIN = "checkin"
+DRILL_SURVEY = "survey"
+DRILL_WITH_CHECKIN = "ซ้อมเช็กความปลอดภัย #{round} ด้วย (ส่งถึง {count} คน)"
+DRILL_WITH_SURVEY = "ส่งแบบสอบถามหลังเหตุการณ์ (ซ้อม) เวลา {at}"
 # The drill reads like a real flood alert (the event matches the flood templates and advice);
 # render_alert marks it ซ้อม at the top and the bottom.
 DRILL_EVENT = "น้ำท่วม (ซ้อม)"

@@ -19,7 +19,7 @@ from telegram.ext import ContextTypes
 from bot import checkin_texts as t
 from bot.admin import texts as admin_texts
 from bot.admin.gate import admin_only, record
-from bot.aftercare.keyboards import inline_markup
+from bot.keyboards import inline_markup
 from bot.impact_report import scope_for, write_png
 from subscribers import checkins
 from subscribers.checkins import HelpRequest

@@ -16,7 +16,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import checkin_texts as t
 from bot import texts
-from bot.aftercare.keyboards import inline_markup
+from bot.keyboards import inline_markup
 from bot.handlers.common import Context, active_leader
 from subscribers import surveys
 from subscribers.leaders import Livelihood
@@ -69,5 +69,5 @@ async def survey_pressed(update: Update, context: Context) -> None:
 def survey_message(
     warning_id: int, event: str, sent: datetime, livelihood: Livelihood, tz: ZoneInfo
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The survey's first message and its buttons, as the sender (a later session's fan-out) will send it."""
-    return t.survey_intro(event, sent, livelihood, tz), inline_markup(t.arrival_buttons(warning_id))
+    """The survey's first message and its buttons, as the delivery worker sends a survey row."""
+    return t.survey_message(event, sent, livelihood, tz), inline_markup(t.arrival_buttons(warning_id))

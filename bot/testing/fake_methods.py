@@ -13,6 +13,12 @@ from bot.testing.fake_records import BOT_USER, SentMessage
 from bot.testing.telegram_wire import error as _error, html_problem, ok as _ok
 
 
+def menu_key(scope: dict | None) -> tuple:
+    """A menu's scope as a key: ('all_private_chats',), ('chat', -100900), ('default',)."""
+    scope = scope or {"type": "default"}
+    return (scope["type"], *([scope["chat_id"]] if "chat_id" in scope else []))
+
+
 class BotApiMethods:
     """`_m_<method>(params) -> (HTTP status, body)` for each Bot API method the bot uses."""
 
@@ -22,15 +28,16 @@ class BotApiMethods:
     def _m_deleteWebhook(self, params: dict) -> tuple[int, dict]:
         return _ok(True)
 
+    # Telegram keeps one menu per scope (all private chats, one chat, ...); `menus` is keyed like `menu_key`.
     def _m_setMyCommands(self, params: dict) -> tuple[int, dict]:
-        self.commands = list(params.get("commands") or [])
+        self.menus[menu_key(params.get("scope"))] = list(params.get("commands") or [])
         return _ok(True)
 
     def _m_getMyCommands(self, params: dict) -> tuple[int, dict]:
-        return _ok(self.commands)
+        return _ok(self.menus.get(menu_key(params.get("scope")), []))
 
     def _m_deleteMyCommands(self, params: dict) -> tuple[int, dict]:
-        self.commands = []
+        self.menus.pop(menu_key(params.get("scope")), None)
         return _ok(True)
 
     def _m_sendChatAction(self, params: dict) -> tuple[int, dict]:

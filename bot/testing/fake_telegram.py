@@ -84,7 +84,7 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         self.unknown_methods: list[str] = []
         self.answered_callbacks: list[dict] = []
         self.left_chats: list[int] = []
-        self.commands: list[dict] = []
+        self.menus: dict[tuple, list[dict]] = {}
         self.http_429 = 0
         # Chats of the calls that broke a limit (429s the fake chose, not scripted ones).
         self.limit_breaks: list[int | None] = []

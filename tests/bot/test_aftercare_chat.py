@@ -15,19 +15,24 @@ from telegram.constants import ParseMode
 
 from bot import checkin_texts as t
 from bot.aftercare.admin import TRIAGE_JOB
-from bot.aftercare.keyboards import inline_markup
+from bot.aftercare import asking
+from bot.aftercare.asking import queue_survey, start_checkin
+from bot.delivery_jobs import DELIVERY_JOB
+from bot.keyboards import inline_markup
 from bot.aftercare.survey import survey_message
 from bot.app import build_application
-from bot.testing.fake_telegram import fake_settings
-from subscribers import checkins, surveys
+from bot.testing.fake_telegram import FakeTelegram, fake_settings
+from subscribers import checkins, outbox, surveys
 from subscribers.checkins import Answer, HelpStatus
 from subscribers.db import open_db
 from subscribers.leaders import Livelihood, upsert_leader
+from subscribers.outbox import OutboxStatus
 from subscribers.surveys import Action, Arrival, LossRange
+from subscribers.timeutil import to_db
 from tests.helpers.admin_bot import ADMIN, STRANGER, command, press, run_job
 from tests.helpers.clock import Clock
 from tests.helpers.impact_data import seed_impact
-from tests.helpers.store import CITIES, add_cities, add_warning
+from tests.helpers.store import CITIES, add_cities, add_sent_alert, add_warning
 
 ADMIN_CHAT = -100900
 SECOND_ADMIN = 900002
@@ -236,3 +241,195 @@ async def test_impact_sends_summary_and_chart(app, fake, store, now):
     assert chart.method == "sendPhoto"
     await command(app, fake, ADMIN, "/impact 2024-13")
     assert texts(fake, ADMIN)[-1] == t.IMPACT_USAGE
+
+
+# ---- Asking through the outbox: the worker sends the question with its own buttons.
+async def test_checkin_goes_through_the_outbox_and_a_leader_changes_to_safe(app, fake, settings, store, now):
+    round_, rows = start_checkin(store, settings, ["bo-yang"], now, "admin")
+    assert rows == 2
+    await run_job(app, DELIVERY_JOB)
+    question = fake.messages(LEADER)[-1]
+    assert question.text == t.checkin_message("บ่อยาง", t.CHECKIN_BY_ADMIN)
+    assert question.buttons() == [(label, t.checkin_data(round_.id, a)) for a, label in t.ANSWERS.items()]
+    need_help = question.buttons()[1][1]
+    await press(app, fake, LEADER, question.message_id, need_help)
+    await say(app, fake, fake.push_message(LEADER, t.USE_AREA.format(city="บ่อยาง")))
+    await say(app, fake, fake.push_message(LEADER, "3"))
+    [card] = fake.messages(ADMIN_CHAT)
+    assert checkins.get_request(store, 1).people == 3 and t.TAKE in [label for label, _ in card.buttons()]
+    # Later the water goes down: the same message's ปลอดภัย button withdraws the request nobody took.
+    await press(app, fake, LEADER, question.message_id, question.buttons()[0][1])
+    assert "ยกเลิกคำขอความช่วยเหลือหมายเลข 1 แล้ว" in texts(fake, LEADER)[-1]
+    assert checkins.get_request(store, 1).status == HelpStatus.WITHDRAWN
+    assert fake.messages(ADMIN_CHAT)[0].buttons() == []
+    assert checkins.triage(store, round_.id, now)[0].safe == 1
+
+
+async def test_checkin_question_of_a_closed_round_is_not_sent(app, fake, settings, store, now):
+    round_, _ = start_checkin(store, settings, ["bo-yang"], now, "admin")
+    checkins.close_round(store, round_.id, now)
+    await run_job(app, DELIVERY_JOB)
+    assert fake.messages(LEADER) == []
+    assert {r.last_error for r in outbox.rows(store)} == {"check-in round closed"}
+
+
+async def test_asking_rows_have_a_bounded_lifetime(app, fake, settings, store, now, clock):
+    start_checkin(store, settings, ["bo-yang"], now, "admin")
+    clock.advance(hours=settings.delivery.notice_lifetime_hours)
+    await run_job(app, DELIVERY_JOB)
+    assert fake.messages(LEADER) == [] and {r.status for r in outbox.rows(store)} == {OutboxStatus.SKIPPED}
+
+
+async def test_survey_goes_through_the_outbox_with_its_buttons(app, fake, settings, store, now):
+    warning = add_warning(store, now, event="Heavy Rain", status="ended")
+    add_sent_alert(store, warning, LEADER, 11, now)
+    assert queue_survey(store, settings, warning, now) == 1  # OTHER was never sent the warning
+    await run_job(app, DELIVERY_JOB)
+    [survey] = fake.messages(LEADER)[-1:]
+    assert survey.text.endswith(t.SURVEY_ARRIVED)
+    assert survey.buttons() == [(label, t.survey_data(warning, "arr", a)) for a, label in t.ARRIVAL.items()]
+    await press(app, fake, LEADER, survey.message_id, survey.buttons()[0][1])
+    assert surveys.get_answer(store, warning, LEADER, Livelihood.FISHING).arrived == Arrival.ON_TIME
+    assert fake.messages(OTHER) == []
+
+
+# ---- The named job: a check-in after a Severe/Extreme warning, closed and surveyed when it ends.
+async def test_severe_warning_starts_a_checkin_and_its_end_a_survey(app, fake, store, now, clock):
+    # It covers phatong too, where nobody has registered: no one to ask there, no empty summary.
+    warning = add_warning(
+        store, now, severity="Severe", event="Heavy Rain", expires=now + timedelta(hours=6), cities=["bo-yang", "phatong"]
+    )
+    add_sent_alert(store, warning, LEADER, 11, now)
+    await run_job(app, asking.JOB_NAME)
+    [round_] = checkins.open_rounds(store, now - timedelta(days=1))
+    assert (round_.warning_id, round_.cities, round_.started_by) == (warning, ["bo-yang"], asking.AUTO)
+    # Asked once per thread: the next runs start nothing more.
+    await run_job(app, asking.JOB_NAME)
+    assert store["checkin_rounds"].count == 1
+    await run_job(app, DELIVERY_JOB)
+    question = fake.messages(OTHER)[-1]
+    assert question.text == t.checkin_message("บ่อยาง", t.checkin_reason("Severe", "Heavy Rain"))
+    await run_job(app, TRIAGE_JOB)
+    [summary] = fake.messages(ADMIN_CHAT)
+    assert "บ่อยาง" in summary.text and "ถาม 2 คน" in summary.text
+    # The all-clear: the round closes (a late press is refused) and the leaders who got the warning are surveyed.
+    clock.advance(minutes=40)
+    store["warnings"].update(warning, {"status": "ended", "last_seen": to_db(clock())})
+    await run_job(app, asking.JOB_NAME)
+    assert checkins.get_round(store, round_.id).closed_at == clock()
+    await press(app, fake, OTHER, question.message_id, question.buttons()[0][1])
+    assert fake.answered_callbacks[-1]["text"] == t.ROUND_CLOSED
+    await run_job(app, DELIVERY_JOB)
+    survey = fake.messages(LEADER)[-1]
+    assert survey.buttons()[0][1] == t.survey_data(warning, "arr", Arrival.ON_TIME)
+    assert all(not m.text.endswith(t.SURVEY_ARRIVED) for m in fake.messages(OTHER))  # never got the warning
+    await run_job(app, asking.JOB_NAME)
+    assert store["survey_rounds"].count == 1 and len(outbox.rows(store, chat_id=LEADER)) == 3
+
+
+@pytest.mark.parametrize(
+    ("severity", "status"),
+    [
+        ("Moderate", "active"),  # below Severe: no check-in
+        ("Severe", "exercise"),  # an exercise is never taken for a real storm (drills ask on their own)
+    ],
+)
+async def test_no_automatic_checkin(app, store, now, severity, status):
+    add_warning(store, now, severity=severity, status=status, expires=now + timedelta(hours=6))
+    await run_job(app, asking.JOB_NAME)
+    assert store["checkin_rounds"].count == 0 and outbox.rows(store) == []
+
+
+# ---- /checkin, /survey and /drill with both: admins ask now.
+async def test_checkin_command(app, fake, store, settings):
+    await command(app, fake, ADMIN, "/checkin")
+    assert texts(fake, ADMIN)[-1] == t.CHECKIN_USAGE
+    await command(app, fake, ADMIN, "/checkin atlantis")
+    assert texts(fake, ADMIN)[-1].startswith("ไม่พบเมือง atlantis")
+    assert store["checkin_rounds"].count == 0
+    await command(app, fake, ADMIN, "/checkin bo-yang")
+    assert texts(fake, ADMIN)[-1] == t.CHECKIN_STARTED.format(round=1, cities="บ่อยาง", count=2, minutes=60)
+    await run_job(app, DELIVERY_JOB)
+    assert [m.buttons()[0][1] for m in fake.messages(LEADER)] == [t.checkin_data(1, Answer.SAFE)]
+    await command(app, fake, ADMIN, "/checkin phatong")  # nobody registered there
+    assert texts(fake, ADMIN)[-1] == t.CHECKIN_NOBODY.format(cities="พะตง")
+    await command(app, fake, STRANGER, "/checkin all")
+    assert texts(fake, STRANGER)[-1] == "ขออภัย คำสั่งนี้สำหรับผู้ดูแลระบบเท่านั้น"
+    assert store["checkin_rounds"].count == 2
+
+
+async def test_survey_command(app, fake, store, now):
+    warning = add_warning(store, now, event="Heavy Rain")
+    await command(app, fake, ADMIN, f"/survey {warning}")
+    assert texts(fake, ADMIN)[-1] == t.SURVEY_NOBODY.format(warning=warning)
+    add_sent_alert(store, warning, LEADER, 11, now)
+    await command(app, fake, ADMIN, f"/survey {warning}")
+    assert texts(fake, ADMIN)[-1] == t.SURVEY_STARTED.format(warning=warning, count=1)
+    await command(app, fake, ADMIN, f"/survey {warning}")  # once per thread
+    assert texts(fake, ADMIN)[-1] == t.SURVEY_ALREADY.format(warning=warning, at="25 ก.พ. 2568 18:30 น.")
+    await command(app, fake, ADMIN, "/survey 999")
+    assert texts(fake, ADMIN)[-1] == t.SURVEY_UNKNOWN.format(warning=999)
+    await command(app, fake, ADMIN, "/survey last")
+    assert texts(fake, ADMIN)[-1] == t.SURVEY_USAGE
+    await run_job(app, DELIVERY_JOB)
+    assert fake.messages(LEADER)[-1].buttons()[0][1] == t.survey_data(warning, "arr", Arrival.ON_TIME)
+    assert len(outbox.rows(store, chat_id=LEADER)) == 2
+
+
+async def test_drill_with_checkin_and_survey(app, fake, store, settings, clock):
+    await command(app, fake, ADMIN, "/drill bo-yang checkin survey rain")
+    assert texts(fake, ADMIN)[-1].startswith("ใช้: /drill") and store["drills"].count == 0
+    await command(app, fake, ADMIN, "/drill bo-yang checkin survey")
+    reply = texts(fake, ADMIN)[-1]
+    assert "ซ้อมเช็กความปลอดภัย #1 ด้วย (ส่งถึง 2 คน)" in reply and "ส่งแบบสอบถามหลังเหตุการณ์ (ซ้อม)" in reply
+    [round_] = checkins.open_rounds(store, clock() - timedelta(days=1))
+    assert round_.drill and round_.warning_id is None
+    await run_job(app, DELIVERY_JOB)
+    alert, question = fake.messages(LEADER)[-2:]
+    assert question.text == t.checkin_message("บ่อยาง", t.CHECKIN_BY_ADMIN, drill=True)
+    await press(app, fake, LEADER, alert.message_id, alert.buttons()[0][1])  # รับทราบ
+    # The survey waits for the drill's end (its report time), then goes to those who got the drill alert.
+    await run_job(app, asking.JOB_NAME)
+    assert not any(r.kind == "survey" for r in outbox.rows(store))
+    clock.advance(minutes=settings.admin.drill_report_after_minutes)
+    await run_job(app, asking.JOB_NAME)
+    await run_job(app, DELIVERY_JOB)
+    survey = fake.messages(LEADER)[-1]
+    assert survey.text.startswith(t.DRILL_MARK) and survey.buttons()[0][1].startswith("sv:")
+    assert [m.text.startswith(t.DRILL_MARK) for m in fake.messages(OTHER)][-1]
+
+
+# ---- The need-help steps live in the store: a restart between two steps loses nothing.
+async def test_need_help_steps_survive_a_restart(settings, store, fake, clock, round_):
+    first = build_application(settings, store, clock)
+    async with first:
+        question = await ask(first, fake, round_.id)
+        await press(first, fake, LEADER, question, t.checkin_data(round_.id, Answer.NEED_HELP))
+        await say(first, fake, fake.push_location(LEADER, 7.1981, 100.5963))
+    assert texts(fake, LEADER)[-1] == t.ASK_PEOPLE
+    second = build_application(settings, store, clock)
+    async with second:
+        await say(second, fake, fake.push_message(LEADER, "4"))
+        assert texts(fake, LEADER)[-1] == t.ASK_NEED
+        await say(second, fake, fake.push_message(LEADER, "น้ำท่วมบ้าน"))
+    request = checkins.get_request(store, 1)
+    assert (request.people, request.need, request.step) == (4, "น้ำท่วมบ้าน", None)
+    assert texts(fake, LEADER)[-1] == t.help_sent("บ่อยาง", 1)
+    assert store["field_reports"].count == 0 and store["report_drafts"].count == 0
+
+
+async def test_cancel_ends_the_steps_and_keeps_the_request(app, fake, store, round_, clock):
+    question = await ask(app, fake, round_.id)
+    await press(app, fake, LEADER, question, t.checkin_data(round_.id, Answer.NEED_HELP))
+    await command(app, fake, LEADER, "/cancel")
+    assert fake.messages(LEADER)[-1].text == "ยกเลิกแล้ว" and fake.messages(LEADER)[-1].reply_markup == {"remove_keyboard": True}
+    await say(app, fake, fake.push_message(LEADER, "4"))  # no longer a step answer
+    request = checkins.get_request(store, 1)
+    assert (request.status, request.people, request.step) == (HelpStatus.OPEN, None, None)
+    # Pressing need help again picks the steps up where the request is (the same request, step 1).
+    await press(app, fake, LEADER, question, t.checkin_data(round_.id, Answer.NEED_HELP))
+    assert checkins.get_request(store, 1).step == checkins.Step.LOCATION and store["help_requests"].count == 1
+    # Steps left for longer than the timeout are over: a later message is the leader's own.
+    clock.advance(hours=7)
+    await say(app, fake, fake.push_message(LEADER, "4"))
+    assert checkins.get_request(store, 1).people is None

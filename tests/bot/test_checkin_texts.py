@@ -139,3 +139,19 @@ def test_impact_summary(db, now, golden):
     assert "&gt; 20,000" in t.impact_summary(big, "x", CITIES)
     empty = t.impact_summary(impact.impact_report(db, []), "ผลการแจ้งเตือน: เดือนมกราคม 2568", CITIES)
     assert empty.endswith(t.IMPACT_NONE)
+
+
+def test_admin_replies_and_the_drill_survey(now, golden):
+    # What an admin reads after /checkin and /survey, and the survey a drill sends (marked ซ้อม).
+    replies = [
+        t.CHECKIN_USAGE,
+        t.CHECKIN_STARTED.format(round=3, cities="บ่อยาง, พะตง", count=40, minutes=60),
+        t.CHECKIN_NOBODY.format(cities="พะตง"),
+        t.SURVEY_USAGE,
+        t.SURVEY_UNKNOWN.format(warning=99),
+        t.SURVEY_NOBODY.format(warning=12),
+        t.SURVEY_ALREADY.format(warning=12, at=t.thai_datetime(now, BANGKOK)),
+        t.SURVEY_STARTED.format(warning=12, count=18),
+    ]
+    drill = t.survey_message("น้ำท่วม (ซ้อม)", now, Livelihood.TRADE, BANGKOK, drill=True)
+    golden("checkin_admin_replies", "".join(shown(r) for r in replies) + shown(drill, t.arrival_buttons(5)))

@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bot import texts
+from bot.admin import COMMANDS
+from bot.delivery import deliver_due
 from bot.reminders import follow_up
 from bot.signup import JoinOutcome, join
 from subscribers import invites
@@ -317,9 +319,15 @@ async def test_state_survives_a_rebuilt_application(chat, now):
 
 async def test_menu_is_set_at_start(chat):
     await chat.app.post_init(chat.app)
-    (call,) = chat.fake.method_calls("setMyCommands")
+    call, *admin_calls = chat.fake.method_calls("setMyCommands")
     assert [c["command"] for c in call.params["commands"]] == [c for c, _ in texts.COMMANDS]
     assert call.params["scope"] == {"type": "all_private_chats"}
+    # The admins' own menu in the admin chat and each admin's private chat, /checkin first.
+    telegram = chat.app.bot_data.settings.telegram
+    chats = [telegram.admin_chat_id, *telegram.admin_ids]
+    assert [c.params["scope"] for c in admin_calls] == [{"type": "chat", "chat_id": c} for c in chats]
+    assert all([c["command"] for c in a.params["commands"]] == list(COMMANDS) for a in admin_calls)
+    assert "checkin" in COMMANDS and "survey" in COMMANDS
 
 
 async def test_error_is_logged_then_told_to_admins_and_leader(chat, monkeypatch, caplog):

@@ -109,8 +109,9 @@ def test_run_signup_restart_alert_ack(tmp_path, fake, httpserver):
         fake.wait_until(lambda: any("อาชีพ" in t for t in texts(fake, LEADER)), timeout=10)
         fake.push_message(LEADER, "ประมง")
         fake.wait_until(lambda: any("ลงทะเบียนเรียบร้อย" in t for t in texts(fake, LEADER)), timeout=10)
-        # Every command is in the bot's menu.
-        assert {c["command"] for c in fake.commands} >= {"status", "report", "settings", "stop", "help"}
+        # Every command is in the bot's menu: the leaders' in private chats, the admins' in the admin chat.
+        assert {c["command"] for c in fake.menus[("all_private_chats",)]} >= {"status", "report", "settings", "stop", "help"}
+        assert {c["command"] for c in fake.menus[("chat", -100900)]} >= {"checkin", "survey", "drill"}
         assert bot.stop() == 0  # SIGTERM: a clean exit
     finally:
         bot.kill()

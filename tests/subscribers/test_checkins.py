@@ -179,3 +179,11 @@ def test_take_from_two_connections_one_wins(tmp_path, now):
     finally:
         second.close()
         first.close()
+
+
+def test_need_help_after_a_request_was_done_opens_a_new_one(db, now, round_):
+    # "Press need help again if you still need it" (the leader is told so when a request is done).
+    first = checkins.record_answer(db, round_.id, 1, Answer.NEED_HELP, now).help_request
+    checkins.finish(db, first.id, "admin", now)
+    again = checkins.record_answer(db, round_.id, 1, Answer.NEED_HELP, now).help_request
+    assert again.id != first.id and again.status == HelpStatus.OPEN and again.step == checkins.Step.LOCATION
