@@ -17,7 +17,6 @@ from subscribers.timeutil import from_db, to_db
 
 # The `warnings.status` values in which a warning may still go out (kept by the ingestion side).
 SENDABLE_STATUSES = ("active", "exercise")
-URGENT_SEVERITIES = ("Extreme", "Severe")
 
 
 class WarningState(BaseModel):
