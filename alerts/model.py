@@ -146,7 +146,7 @@ def stable_dump(model: BaseModel, exclude: set[str]) -> dict:
     return payload
 
 
-class Warning(_Frozen):  # noqa: A001 - the design names it so; it lives in its own namespace
+class Warning(_Frozen):  # the design names it so; it lives in its own namespace
     """One message from one feed: a CAP alert, a TMD news item or a ThaiWater station row."""
 
     feed: str

@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from subscribers import drills, exports, notices, stats  # noqa: E402
-from subscribers.db import open_db  # noqa: E402
-from subscribers.timeutil import to_db  # noqa: E402
+from subscribers import drills, exports, notices, stats
+from subscribers.db import open_db
+from subscribers.timeutil import to_db
 
 CITIES = 12
 LEADERS_PER_CITY = 20

@@ -212,7 +212,10 @@ def measure(fake: Fake, name: str, runner, n: int, folder: Path, *, limits: bool
 
 def table(results: list[dict]) -> str:
     """The results as a fixed-width text table."""
-    head = f"{'system':<34}{'leaders':>8}{'rtt ms':>7}{'msg/s':>8}{'cap %':>7}{'p50 s':>7}{'p95 s':>7}{'all s':>7}{'429s':>6}{'lost':>6}{'dup':>5}{'cpu ms/msg':>11}"
+    head = (
+        f"{'system':<34}{'leaders':>8}{'rtt ms':>7}{'msg/s':>8}{'cap %':>7}{'p50 s':>7}{'p95 s':>7}{'all s':>7}"
+        f"{'429s':>6}{'lost':>6}{'dup':>5}{'cpu ms/msg':>11}"
+    )
     lines = [head, "-" * len(head)]
     for r in results:
         lines.append(

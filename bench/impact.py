@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.impact_report import render_csv, render_markdown, scope_for, write_png, write_xlsx  # noqa: E402
-from subscribers import impact  # noqa: E402
-from subscribers.db import open_db  # noqa: E402
-from subscribers.leaders import Livelihood  # noqa: E402
-from subscribers.surveys import RANGES, Arrival, choices  # noqa: E402
-from subscribers.timeutil import to_db  # noqa: E402
+from bot.impact_report import render_csv, render_markdown, scope_for, write_png, write_xlsx
+from subscribers import impact
+from subscribers.db import open_db
+from subscribers.leaders import Livelihood
+from subscribers.surveys import RANGES, Arrival, choices
+from subscribers.timeutil import to_db
 
 CITIES = 12
 LEADERS_PER_CITY = 20

@@ -48,7 +48,8 @@ async def run(leaders: int, hold: float, busy_ms: int) -> dict:
         chats = add_leaders(db, list(range(10_000, 10_000 + leaders)), now)
         w = add_warning(db, now, expires=now + timedelta(hours=6))
         text = "<b>เตือนภัย</b> ฝนตกหนัก"
-        outbox.enqueue(db, [OutboxItem(kind=Kind.ALERT, ref_id=w, chat_id=c, text=text, priority=Priority.SEVERE) for c in chats], now)
+        rows = [OutboxItem(kind=Kind.ALERT, ref_id=w, chat_id=c, text=text, priority=Priority.SEVERE) for c in chats]
+        outbox.enqueue(db, rows, now)
         settings = fake_settings(fake)
         state = DeliveryState(make_limiter(settings), settings)
         stalls: list[float] = []

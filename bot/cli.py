@@ -375,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return EXIT_FAILURE
-    except Exception:  # noqa: BLE001 - the last line of defence: logged (secrets masked), never a raw traceback
+    except Exception:  # the last line of defence: logged (secrets masked), never a raw traceback
         log.exception("floodbot: unexpected error")
         return EXIT_FAILURE
 

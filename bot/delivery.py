@@ -173,7 +173,8 @@ def markup(row: OutboxRow, how: Plan) -> InlineKeyboardMarkup | None:
 
 def ack_markup(warning_id: int) -> InlineKeyboardMarkup:
     """The รับทราบ button of one warning."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(delivery_text.ACK_BUTTON, callback_data=delivery_text.ack_data(warning_id))]])
+    button = InlineKeyboardButton(delivery_text.ACK_BUTTON, callback_data=delivery_text.ack_data(warning_id))
+    return InlineKeyboardMarkup([[button]])
 
 
 class Worker:

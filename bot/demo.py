@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 
-from telegram import Bot, Update
+from telegram import Update
 
 from alerts.fetch import make_session
 from bot.app import build_application
@@ -63,14 +63,14 @@ class _FeedServer:
 
     def __init__(self, body: bytes):
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:  # http.server's name
                 self.send_response(200)
                 self.send_header("Content-Type", "application/xml")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -173,12 +173,12 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
                         out(f"      [ {message.buttons()[0][0]} ]")
                         first = False
                     else:
-                        advice = next((l for l in _plain(message.text).splitlines() if l.startswith("👉")), "")
+                        advice = next((line for line in _plain(message.text).splitlines() if line.startswith("👉")), "")
                         out(f"   -> {who}: {_plain(message.text).splitlines()[0]} {advice}")
                 out(f"   delivered {stats.sent}, failed {stats.failed}, 429s from Telegram {fake.http_429}.\n")
 
                 out("4. Acknowledgement")
-                leader = next(l for l in leaders if l.chat_id in sent)
+                leader = next(x for x in leaders if x.chat_id in sent)
                 message = sent[leader.chat_id]
                 clock.now += timedelta(minutes=2)
                 fake.limits = False  # a leader's taps and replies come seconds apart in real life
@@ -202,7 +202,7 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
                 out("")
 
                 storm = StormDemo(app, fake, db, settings, clock, send, out, (ADMIN_USER, ADMIN_CHAT))
-                await storm.checkin([l for l in leaders if l.chat_id in sent], leader)
+                await storm.checkin([x for x in leaders if x.chat_id in sent], leader)
                 with make_session(retries=0) as session:
                     warning_id = await storm.survey(session, report.items[0].warning.expires)
                 await storm.impact(warning_id)

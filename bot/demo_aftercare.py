@@ -108,7 +108,8 @@ class StormDemo:
                     f"{plain(fake.messages(helper.chat_id)[-1].text)}")
         done = next(data for _, data in fake.message(self.admin_chat, card.message_id).buttons() if data.endswith(":done"))
         await self._admin_press(card.message_id, done)
-        status = [l for l in plain(fake.message(self.admin_chat, card.message_id).text).splitlines() if "สถานะ" in l]
+        card_lines = plain(fake.message(self.admin_chat, card.message_id).text).splitlines()
+        status = [line for line in card_lines if "สถานะ" in line]
         out(f"   then [ {t.DONE} ]: the card now reads '{status[0]}', no buttons left")
         presses = []
         for leader in asked:
@@ -120,7 +121,8 @@ class StormDemo:
         await asyncio.gather(*(self.send(press) for press in presses))
         await refresh_triage(self.app.bot, self.app.bot_data)
         summary = next(m for m in fake.messages(self.admin_chat) if "เช็กความปลอดภัย #" in (m.text or ""))
-        out(f"   the others answer ✅ ปลอดภัย; the admin chat's live summary of {plain(summary.text).split('· ')[1].splitlines()[0]}:")
+        city = plain(summary.text).split("· ")[1].splitlines()[0]
+        out(f"   the others answer ✅ ปลอดภัย; the admin chat's live summary of {city}:")
         out(_indent(summary.text) + "\n")
 
     async def survey(self, session: Session, expires: datetime) -> int:

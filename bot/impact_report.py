@@ -153,7 +153,7 @@ def render_markdown(db: Database, report: ImpactReport, title: str) -> str:
     header = ("พื้นที่", "อาชีพ", "ได้รับเตือน", "รับทราบ", "ตอบ", "ทันเวลา", "ลงมือทำ", "สิ่งที่ทำ",
               "เลี่ยงความเสียหายได้", "ค่ากลาง", "ยังเสียหาย", "ค่ากลาง")
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row, cells in zip([*report.rows, report.total], table_rows(db, report)):
+    for row, cells in zip([*report.rows, report.total], table_rows(db, report), strict=True):
         values = (
             cells["city"], cells["livelihood"], row.warned, row.acknowledged, row.answered,
             t.share(row.arrival[Arrival.ON_TIME], row.arrival_n), t.share(row.acted, row.actions_n),
@@ -224,7 +224,7 @@ def write_png(report: ImpactReport, title: str, path: Path | BinaryIO) -> None:
         if not any(counts):
             continue
         left.barh(positions, counts, left=starts, label=t.ACTIONS[action], color=f"C{index}")
-        starts = [s + c for s, c in zip(starts, counts)]
+        starts = [s + c for s, c in zip(starts, counts, strict=True)]
     left.set_title(CHART_ACTIONS, fontproperties=font)
     if any(starts):
         left.legend(prop=font, fontsize=8, loc="lower right")
@@ -236,9 +236,9 @@ def write_png(report: ImpactReport, title: str, path: Path | BinaryIO) -> None:
         axis.invert_yaxis()
     lows = [r.loss_avoided.low for r in rows]
     highs = [r.loss_avoided.high for r in rows]
-    right.barh(positions, [h - l for l, h in zip(lows, highs)], left=lows, color="C2", alpha=0.6)
+    right.barh(positions, [high - low for low, high in zip(lows, highs, strict=True)], left=lows, color="C2", alpha=0.6)
     right.scatter(lows, positions, color="C2", marker="|", s=200)
-    for pos, row in zip(positions, rows):
+    for pos, row in zip(positions, rows, strict=True):
         right.annotate(
             t.range_sum(row.loss_avoided), (row.loss_avoided.high, pos), xytext=(4, 0), textcoords="offset points",
             va="center", fontproperties=font, fontsize=8,

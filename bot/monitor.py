@@ -49,7 +49,8 @@ def bind_listener(settings: Settings) -> socket.socket | None:
         sock.bind(sockaddr)
         sock.listen(16)
     except OSError as exc:
-        raise MonitoringError(f"monitoring.listen: cannot listen on {settings.monitoring.listen}: {exc.strerror or exc}") from None
+        listen = settings.monitoring.listen
+        raise MonitoringError(f"monitoring.listen: cannot listen on {listen}: {exc.strerror or exc}") from None
     sock.setblocking(False)
     return sock
 

@@ -2,8 +2,9 @@
 
 `ApplicationBuilder.rate_limiter` routes every request of `context.bot` through `process_request`.
 Calls the delivery worker already paced (it sets `PACED`) pass straight through; every other call
-that Telegram counts (a handler's reply, an edit, an admin notice, an error post) takes an urgent ticket from the same limiter, so it goes before fan-out sends, and on a 429
-it pauses the whole budget and is tried again instead of raising into the handler.
+that Telegram counts (a handler's reply, an edit, an admin notice, an error post) takes an urgent
+ticket from the same limiter, so it goes before fan-out sends, and on a 429 it pauses the whole
+budget and is tried again instead of raising into the handler.
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ from subscribers.timeutil import from_db, to_db
 
 # The `warnings.status` values in which a warning may still go out (kept by the ingestion side).
 SENDABLE_STATUSES = ("active", "exercise")
-URGENT_SEVERITIES = BUTTON_SEVERITIES  # the ones with a button are reminded and escalated
 
 
 class WarningState(BaseModel):
@@ -164,7 +163,8 @@ def unacked_since(db: Database, before: datetime) -> list[Unacked]:
     """
     found: list[Unacked] = []
     threads: dict[int, list[int]] = {}
-    for row in db.query(sql, [to_db(before), *URGENT_SEVERITIES]):
+    # Only alerts with a button (Severe and above) are reminded and escalated.
+    for row in db.query(sql, [to_db(before), *BUTTON_SEVERITIES]):
         thread = threads.setdefault(row["ref_id"], thread_ids(db, row["ref_id"]))
         if len(thread) > 1 and acked_thread(db, thread, row["chat_id"]):
             continue

@@ -50,9 +50,8 @@ def _due(db: Database, sql: str, params: list, table: str, keep=None) -> list[Du
         if _asked(db, table, ids) or (keep is not None and not keep(ids)):
             continue
         marks = ", ".join("?" for _ in ids)
-        cities = sorted(
-            {c for r in db.query(f"select cities from warnings where id in ({marks})", ids) for c in json.loads(r["cities"] or "[]")}
-        )
+        rows = db.query(f"select cities from warnings where id in ({marks})", ids)
+        cities = sorted({c for r in rows for c in json.loads(r["cities"] or "[]")})
         found.append(Due(warning_id=max(ids), cities=cities))
     return found
 

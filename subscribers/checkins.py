@@ -166,7 +166,7 @@ def start_round(
         )
         round_id = rounds.last_pk
         db.table("checkin_recipients").insert_all(
-            [{"round_id": round_id, "chat_id": l.chat_id, "city_id": l.city_id} for l in active_leaders(db, city_ids)],
+            [{"round_id": round_id, "chat_id": x.chat_id, "city_id": x.city_id} for x in active_leaders(db, city_ids)],
             ignore=True,
         )
     found = get_round(db, round_id)

@@ -209,14 +209,14 @@ def impact_report(db: Database, warning_ids: list[int]) -> ImpactReport:
     for unit in units:
         groups.setdefault((unit.city_id, unit.livelihood), []).append(unit)
         by_livelihood.setdefault(unit.livelihood, []).append(unit)
-    order = {str(l): i for i, l in enumerate(Livelihood)}
+    order = {str(x): i for i, x in enumerate(Livelihood)}
     keys = sorted(groups, key=lambda k: (k[0], order.get(k[1], len(order))))
     return ImpactReport(
         warning_ids=sorted(i for ids in threads.values() for i in ids),
         rows=[_row(city, livelihood, groups[(city, livelihood)]) for city, livelihood in keys],
         livelihoods=[
             _row(ALL, livelihood, by_livelihood[livelihood])
-            for livelihood in sorted(by_livelihood, key=lambda l: order.get(l, len(order)))
+            for livelihood in sorted(by_livelihood, key=lambda x: order.get(x, len(order)))
         ],
         total=_row(ALL, ALL, units),
     )

@@ -202,12 +202,6 @@ def retry_now(db: Database, now: datetime) -> int:
     return cursor.rowcount
 
 
-def next_due_at(db: Database) -> datetime | None:
-    """When the earliest pending row becomes due (None when nothing is pending)."""
-    row = next(iter(db.query("select min(next_attempt_at) as at from outbox where status = 'pending'")), None)
-    return from_db(row["at"]) if row else None
-
-
 def claim(db: Database, row_id: int, now: datetime) -> bool:
     """Move one pending row to sending (committed before the request); False if it was not pending."""
     cursor = db.execute(

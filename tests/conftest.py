@@ -76,8 +76,9 @@ def vt():
 def limited_tg(vt):
     """The fake Bot API with Telegram's limits on, counted on `vt`: the limiter's waits cost no real time.
 
-    Fails the test if any call broke a limit (a 429 the fake chose, not a scripted one) or an unknown method was called: a handler whose
-    replies are not paced as Telegram counts them fails here even though PTB would retry the 429.
+    Fails the test if any call broke a limit (a 429 the fake chose, not a scripted one) or an unknown
+    method was called: a handler whose replies are not paced as Telegram counts them fails here even
+    though PTB would retry the 429.
     """
     from bot.testing.fake_telegram import FakeTelegram
 

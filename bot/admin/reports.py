@@ -7,6 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.admin import texts
 from bot.admin.gate import admin_only, record
+from bot.texts import DEPTHS
 from subscribers.exports import latest_reports
 
 DEFAULT_COUNT = 5
@@ -49,7 +50,7 @@ async def reports_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             city=names.get(report.city_id, report.city_id),
             name=report.leader_name or report.chat_id,
             at=texts.thai_datetime(report.created_at, data.settings.tz),
-            depth=texts.DEPTHS.get(report.depth or "", report.depth or texts.DEPTH_UNKNOWN),
+            depth=DEPTHS.get(report.depth or "", report.depth or texts.DEPTH_UNKNOWN),
             text=report.text,
         ).strip()
         if report.photos:

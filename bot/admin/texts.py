@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from alerts import render
-from bot.texts import DEPTHS, LIVELIHOODS
+from bot.texts import LIVELIHOODS
 from subscribers.drills import CityResult
 from subscribers.feed_watch import FeedState, FeedStatus
 from subscribers.notices import Progress
@@ -204,7 +204,9 @@ def stats_lines(stats: list[DeliveryStat], city_names: dict[str, str], tz: ZoneI
         if stat.warning_id != current:
             current = stat.warning_id
             lines.append(
-                STATS_WARNING.format(id=stat.warning_id, event=html.escape(admin_event(stat.event)), sent_on=thai_datetime(stat.sent_on, tz))
+                STATS_WARNING.format(
+                    id=stat.warning_id, event=html.escape(admin_event(stat.event)), sent_on=thai_datetime(stat.sent_on, tz)
+                )
             )
         lines.append(
             STATS_CITY.format(

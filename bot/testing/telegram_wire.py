@@ -104,7 +104,7 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server_fake: Any  # the FakeTelegram (set on a subclass per server)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:  # the stdlib's name
         pass  # quiet: tests read `calls` instead
 
     def _reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:

@@ -28,7 +28,8 @@ def get(session, server, path="/feed", **kw):
 
 
 def test_ok_with_validators(httpserver, session):
-    httpserver.expect_request("/feed").respond_with_data(XML, headers={"ETag": '"v1"', "Last-Modified": "Tue, 25 Feb 2025 10:13:00 GMT"})
+    headers = {"ETag": '"v1"', "Last-Modified": "Tue, 25 Feb 2025 10:13:00 GMT"}
+    httpserver.expect_request("/feed").respond_with_data(XML, headers=headers)
     r = get(session, httpserver)
     assert (r.status, r.body, r.etag, r.last_modified) == (200, XML, '"v1"', "Tue, 25 Feb 2025 10:13:00 GMT")
 

@@ -21,7 +21,7 @@ from bot.delivery_jobs import DELIVERY_JOB
 from bot.keyboards import inline_markup
 from bot.aftercare.survey import survey_message
 from bot.app import build_application
-from bot.testing.fake_telegram import FakeTelegram, fake_settings
+from bot.testing.fake_telegram import fake_settings
 from subscribers import checkins, outbox, surveys
 from subscribers.checkins import Answer, HelpStatus
 from subscribers.db import open_db

@@ -12,7 +12,7 @@ from alerts.model import Severity
 from bot.delivery import deliver_due
 from bot.reminders import follow_up
 from bot.runner import poll_once
-from bot.settings import CitySettings, FeedSettings, load_settings
+from bot.settings import FeedSettings, load_settings
 from subscribers.cities import sync_cities
 from subscribers.leaders import Livelihood, update_leader, upsert_leader
 from tests.conftest import ROOT

@@ -58,7 +58,7 @@ def test_reports_xlsx_opens_with_thai_labels_times_and_photo_links(site, fake):
     book = load_workbook(site / "r.xlsx")
     sheet = book["reports"]
     header = [c.value for c in sheet[1]]
-    row = dict(zip(header, [c.value for c in sheet[2]]))
+    row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     assert row["ข้อความ"] == "น้ำท่วมถนนหน้าวัด" and row["ชื่อแกนนำ"] == "สมชาย"
     assert row["ระดับน้ำ"] == "เข่า" and row["อาชีพ"] == "ประมง"
     # 25 Feb 2025 11:30 UTC is 18:30 in Bangkok, year 2568 in the Buddhist era.

@@ -8,7 +8,6 @@ import pytest
 
 from bot import texts
 from bot.admin import COMMANDS
-from bot.delivery import deliver_due
 from bot.reminders import follow_up
 from bot.signup import JoinOutcome, join
 from subscribers import invites

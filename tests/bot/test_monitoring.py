@@ -129,7 +129,9 @@ def test_poll_line_names_warnings_in_force_when_feeds_say_nothing_new(db, now):
     from subscribers.monitoring import in_force_by_severity
 
     line = poll_log_line(PollReport(), in_force_by_severity(db, now), 0)
-    assert line == "poll: nothing new from the feeds; 2 warnings in force (1 Moderate, 1 Severe); 0 feed failures; 0 messages queued"
+    assert line == (
+        "poll: nothing new from the feeds; 2 warnings in force (1 Moderate, 1 Severe); 0 feed failures; 0 messages queued"
+    )
     assert poll_log_line(PollReport(), {}, 0).endswith("; no warnings in force; 0 feed failures; 0 messages queued")
 
 

@@ -168,7 +168,9 @@ def test_dry_run_writes_nothing(httpserver, db, session):
     serve(httpserver, "/c.xml", fixture_bytes("tmd_cap_cancel_constructed.xml"))
     serve(httpserver, "/index.rss", rss([(httpserver.url_for("/c.xml"), "c", "Tue, 25 Feb 2025 14:00:00 +0000"),
                                          (httpserver.url_for("/a.xml"), "a", "Tue, 25 Feb 2025 10:13:00 +0000")]))
-    dump = lambda: {t: list(db[t].rows) for t in ("warnings", "feed_health", "feed_items", "warning_references")}
+    def dump():
+        return {t: list(db[t].rows) for t in ("warnings", "feed_health", "feed_items", "warning_references")}
+
     before = dump()
     first = run_poll(settings, db, NOW, dry_run=True, session=session)
     second = run_poll(settings, db, NOW, dry_run=True, session=session)

@@ -132,7 +132,8 @@ def test_bad_environment_value_names_the_key(tmp_path, monkeypatch):
 
 def test_secrets_never_shown(tmp_path, monkeypatch, caplog):
     secret = "987654:SECRET-token-value"
-    text = replace_once(EXAMPLE, 'url = "https://www.tmd.go.th/api/xml/CAP"', 'url = "https://www.tmd.go.th/api/xml/CAP"\nkey = "FEEDKEY-123"')
+    url = 'url = "https://www.tmd.go.th/api/xml/CAP"'
+    text = replace_once(EXAMPLE, url, url + '\nkey = "FEEDKEY-123"')
     monkeypatch.setenv("FLOODBOT_TELEGRAM__TOKEN", secret)
     settings = load_settings(write(tmp_path, text))
     with caplog.at_level(logging.DEBUG):

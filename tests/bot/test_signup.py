@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.signup import MAX_WRONG_CODES, JoinOutcome, join
+from bot.signup import MAX_WRONG_CODES, WRONG_CODE_WINDOW, JoinOutcome, join
 from subscribers import invites
 from subscribers.leaders import deactivate, get_leader, update_leader
 from tests.helpers.store import add_cities
@@ -63,6 +63,28 @@ def test_guessing_limit_blocks_even_a_good_code(seeded, now):
     # Another chat is not affected, and the locked chat may try again after the window.
     assert join(seeded, CHAT + 1, good, now).outcome is JoinOutcome.JOINED
     assert join(seeded, CHAT, good, now + timedelta(minutes=16)).outcome is JoinOutcome.JOINED
+
+
+@pytest.mark.parametrize(
+    "gap",
+    [
+        # A patient guesser, one code every 3 minutes: the fifth comes 12 minutes after the first.
+        timedelta(minutes=3),
+        # The slowest guesser the limit must still stop: the fifth a second before the first leaves the window.
+        (WRONG_CODE_WINDOW - timedelta(seconds=1)) / (MAX_WRONG_CODES - 1),
+    ],
+)
+def test_guesses_spread_over_the_window_still_lock(seeded, now, gap):
+    # Pruning old wrong codes must never forget one still inside the window (all at one instant hides that).
+    good = _invite(seeded, now)
+    times = [now + i * gap for i in range(MAX_WRONG_CODES)]
+    lefts = [join(seeded, CHAT, f"guess{i}", at).tries_left for i, at in enumerate(times[:-1])]
+    assert lefts == list(range(MAX_WRONG_CODES - 1, 0, -1))
+    assert join(seeded, CHAT, "guess-last", times[-1]).outcome is JoinOutcome.LOCKED
+    locked = join(seeded, CHAT, good, times[-1] + timedelta(milliseconds=500))
+    assert locked.outcome is JoinOutcome.LOCKED and invites.get_invite(seeded, good).uses == 0
+    # Free again once the first guess has left the window, and not before.
+    assert join(seeded, CHAT, good, now + WRONG_CODE_WINDOW).outcome is JoinOutcome.JOINED
 
 
 def test_stop_then_plain_start_reactivates_keeping_choices(seeded, now):

@@ -1,8 +1,6 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot import texts
 
 BANGKOK = ZoneInfo("Asia/Bangkok")

@@ -1,4 +1,6 @@
-"""A separate process that drains a file-backed outbox against a (fake) Bot API: `python -m tests.helpers.drain_outbox DB BASE_URL TOKEN`.
+"""A separate process that drains a file-backed outbox against a (fake) Bot API.
+
+    python -m tests.helpers.drain_outbox DB BASE_URL TOKEN
 
 Used by the kill -9 test: it does what `floodbot run` does on start (recover rows left in flight),
 then drains until nothing is due, printing "ready" once it has opened the store.

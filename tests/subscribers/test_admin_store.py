@@ -27,7 +27,8 @@ def test_notice_reaches_only_active_leaders_of_its_cities(store, now):
     assert sorted(chats) == [11, 12, 13, 31]
     assert rows == 4
     # Enqueuing the same rows again adds nothing (unique on kind, ref_id, chat_id).
-    assert notices.enqueue_rows(store, "notice", notice_id, [notices.Recipient(chat_id=11, city_id="bo-yang", text="x")], now) == 0
+    again = [notices.Recipient(chat_id=11, city_id="bo-yang", text="x")]
+    assert notices.enqueue_rows(store, "notice", notice_id, again, now) == 0
 
 
 def test_notice_to_all(store, now):

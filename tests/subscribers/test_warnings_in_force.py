@@ -14,7 +14,9 @@ def test_in_force_for_city_newest_first(db, now):
     add_warning(db, identifier="far", cities=["la-ngu"], sent=now, expires=now + hour)
     add_warning(db, identifier="off", cities=["bo-yang"], sent=now, expires=now + hour, status="cancelled")
     v1 = add_warning(db, identifier="v1", cities=["bo-yang"], sent=now - 2 * hour, expires=now + hour)
-    v2 = add_warning(db, identifier="v2", cities=["bo-yang"], sent=now - 2 * hour + timedelta(minutes=1), expires=now + hour, supersedes=v1)
+    v2 = add_warning(
+        db, identifier="v2", cities=["bo-yang"], sent=now - 2 * hour + timedelta(minutes=1), expires=now + hour, supersedes=v1
+    )
 
     found = warnings_in_force(db, "bo-yang", now)
     assert [w.id for w in found] == [newer, v2, older]
