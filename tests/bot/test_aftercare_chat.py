@@ -400,14 +400,15 @@ async def test_drill_with_checkin_and_survey(app, fake, store, settings, clock):
 
 
 # ---- The need-help steps live in the store: a restart between two steps loses nothing.
-async def test_need_help_steps_survive_a_restart(settings, store, fake, clock, round_):
-    first = build_application(settings, store, clock)
+async def test_need_help_steps_survive_a_restart(settings, store, fake, clock, round_, vt):
+    first = build_application(settings, store, clock, limiter=vt.limiter(settings))
     async with first:
         question = await ask(first, fake, round_.id)
         await press(first, fake, LEADER, question, t.checkin_data(round_.id, Answer.NEED_HELP))
         await say(first, fake, fake.push_location(LEADER, 7.1981, 100.5963))
     assert texts(fake, LEADER)[-1] == t.ASK_PEOPLE
-    second = build_application(settings, store, clock)
+    vt.advance(10)  # a restart takes a few seconds; the new process's limiter starts empty
+    second = build_application(settings, store, clock, limiter=vt.limiter(settings))
     async with second:
         await say(second, fake, fake.push_message(LEADER, "4"))
         assert texts(fake, LEADER)[-1] == t.ASK_NEED
