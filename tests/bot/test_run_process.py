@@ -268,14 +268,21 @@ def test_run_store_locked_mid_fan_out_resumes_by_itself_and_stops_within_the_gra
             notice = lambda: [m.chat_id for m in fake.messages() if m.text == "ประกาศหลังเหตุขัดข้อง"]  # noqa: E731
             fake.wait_until(lambda: len(notice()) == len(second), timeout=30)
             assert sorted(notice()) == second and fake.http_429 == 0
-            # SIGTERM while the database is locked again: still a clean exit within the grace.
+            # SIGTERM while the database is locked again, mid fan-out: still a clean exit within the grace.
+            db = open_db(tmp_path / "floodbot.db")
+            outbox.enqueue(
+                db, [OutboxItem(kind=Kind.NOTICE, ref_id=3, chat_id=c, text="ประกาศที่สาม") for c in leaders],
+                datetime.now(ZoneInfo("UTC")),
+            )
+            db.close()
+            fake.wait_until(lambda: sum(m.text == "ประกาศที่สาม" for m in fake.messages()) >= 10, timeout=30)
             before = store_errors(log)
             other = sqlite3.connect(tmp_path / "floodbot.db", isolation_level=None, timeout=10)
             other.execute("begin exclusive")
             try:
                 deadline = time.monotonic() + 30
                 while store_errors(log) == before:
-                    assert time.monotonic() < deadline, "no drain met the second lock"
+                    assert time.monotonic() < deadline, "the drain did not meet the second lock"
                     time.sleep(0.05)
                 started = time.monotonic()
                 assert bot.stop() == 0
