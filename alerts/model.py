@@ -128,6 +128,7 @@ class Info(_Frozen):
     instruction: str = ""
     web: str = ""
     areas: tuple[Area, ...] = ()
+    # CAP <parameter> pairs; ThaiWater rows carry river, station and percent of bank here.
     parameters: tuple[tuple[str, str], ...] = ()
 
 
@@ -146,8 +147,13 @@ def stable_dump(model: BaseModel, exclude: set[str]) -> dict:
     return payload
 
 
-class Warning(_Frozen):  # the design names it so; it lives in its own namespace
-    """One message from one feed: a CAP alert, a TMD news item or a ThaiWater station row."""
+class Warning(Info):  # the design names it so; it lives in its own namespace
+    """One message from one feed: a CAP alert, a TMD news item or a ThaiWater station row.
+
+    Its `Info` fields hold the first <info> block in the chosen language (fingerprints hash sorted
+    keys, so the field order does not matter); further blocks in that language (each with its own
+    event, severity and areas) are kept in `more_info`, in document order.
+    """
 
     feed: str
     sender: str
@@ -157,25 +163,6 @@ class Warning(_Frozen):  # the design names it so; it lives in its own namespace
     msg_type: MsgType = MsgType.ALERT
     references: tuple[Reference, ...] = ()
     language: str = "th-TH"
-    event: str
-    category: tuple[str, ...] = ()
-    urgency: Urgency = Urgency.UNKNOWN
-    severity: Severity = Severity.UNKNOWN
-    certainty: Certainty = Certainty.UNKNOWN
-    response_type: tuple[str, ...] = ()
-    effective: datetime | None = None
-    onset: datetime | None = None
-    expires: datetime | None = None
-    sender_name: str = ""
-    headline: str = ""
-    description: str = ""
-    instruction: str = ""
-    web: str = ""
-    areas: tuple[Area, ...] = ()
-    # CAP <parameter> pairs; ThaiWater rows carry river, station and percent of bank here.
-    parameters: tuple[tuple[str, str], ...] = ()
-    # The fields above hold the first <info> block in the chosen language; further blocks in that
-    # language (each with its own event, severity and areas) are kept here, in document order.
     more_info: tuple[Info, ...] = ()
     scope: Scope = Scope.PUBLIC
     # What the parser had to drop (an empty or unreadable polygon or circle), one line each.
