@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime, timedelta
 
 from sqlite_utils import Database
@@ -64,7 +65,8 @@ def start(settings: Settings, db: Database, target: str, created_by: str, now: d
     if target != ALL_CITIES and target not in names:
         raise KeyError(target)
     cities = None if target == ALL_CITIES else [target]
-    identifier = f"drill-{now:%Y%m%dT%H%M%SZ}-{target}"
+    # A random suffix: two admins (or one double tap) may start a drill for the same target in one second.
+    identifier = f"drill-{now:%Y%m%dT%H%M%SZ}-{target}-{secrets.token_hex(3)}"
     warning = drill_warning(identifier, now, settings)
     return drills.start_drill(
         db,

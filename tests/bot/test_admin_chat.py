@@ -206,3 +206,11 @@ async def test_admin_listings(app, fake, store, now, golden):
     assert sent[-1].text == "ยังไม่ได้ตั้งค่าประกาศประจำ"
     actions = [r["action"] for r in store.query("select action from audit_log where allowed = 1 order by id")]
     assert actions == ["invite", "leaders", "stats", "reports", "health", "notices"]
+
+
+async def test_two_drills_for_one_city_in_the_same_second_both_start(app, fake, store):
+    # Why: the drill's CAP identifier was unique only to the second, so a second /drill in the same
+    # second (two admins, a double tap) crashed on the unique index and the admin got no answer.
+    await command(app, fake, ADMIN, "/drill bo-yang")
+    await command(app, fake, ADMIN, "/drill bo-yang")
+    assert store.execute("select count(*) from drills").fetchone()[0] == 2
