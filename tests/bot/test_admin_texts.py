@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.admin import texts
+from bot.admin.drill import drill_texts, drill_warning
 from bot.admin.reports import parse_args
+from bot.settings import Settings
+from tests.helpers.feeds import EXAMPLE_CITIES
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
@@ -55,3 +59,12 @@ def test_chunks_stay_under_telegram_limit():
 )
 def test_reports_args(args, expected):
     assert parse_args(args, {"bo-yang"}) == expected
+
+
+def test_drill_is_signed_by_the_configured_sender():
+    now = datetime(2025, 2, 25, 11, 30, tzinfo=UTC)
+    settings = Settings(database=Path("x.db"), cities=EXAMPLE_CITIES, admin={"sender_name": "เครือข่ายแกนนำละงู"})
+    warning = drill_warning("drill-1", now, settings)
+    text = drill_texts(warning, settings, [settings.cities[0].id])[(settings.cities[0].id, "other")]
+    assert "ที่มา: เครือข่ายแกนนำละงู (ซ้อมแผน)" in text
+    assert "มูลนิธิ" not in text
