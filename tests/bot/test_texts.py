@@ -16,3 +16,10 @@ def test_every_menu_command_is_in_help_and_has_a_short_description():
         # Telegram limits a command description to 256 characters.
         assert 3 <= len(description) <= 256
         assert command == "start" or f"/{command}" in texts.HELP
+
+
+def test_leader_texts_do_not_promise_the_ack_button_on_every_alert():
+    # Only Severe-or-above alerts and drills carry รับทราบ: each line that asks for it says which ones.
+    for text in (texts.HELP, texts.SIGNED_UP):
+        asks = [line for line in text.splitlines() if "รับทราบ" in line]
+        assert asks and all("ที่มีปุ่ม" in line or "รุนแรงขึ้นไป" in line for line in asks), asks
