@@ -24,9 +24,23 @@ def ack_data(warning_id: int) -> str:
     return f"{ACK_PREFIX}{warning_id}"
 
 
+def _clock(at: datetime, tz: ZoneInfo) -> str:
+    """A local time in the official Thai form, as in the alert itself: "18.42 น."."""
+    return f"{at.astimezone(tz):%H.%M} น."
+
+
 def acked_button(at: datetime, tz: ZoneInfo) -> str:
-    """The button after a press: "✅ รับทราบแล้ว 18:42" (local time)."""
-    return f"✅ รับทราบแล้ว {at.astimezone(tz):%H:%M}"
+    """The button after a press: "✅ รับทราบแล้ว 18.42 น." (local time)."""
+    return f"✅ รับทราบแล้ว {_clock(at, tz)}"
+
+
+def ack_toast(at: datetime, tz: ZoneInfo) -> str:
+    """What the leader sees on pressing รับทราบ (again): "บันทึกการรับทราบแล้ว 18.42 น." (the first press's time)."""
+    return f"บันทึกการรับทราบแล้ว {_clock(at, tz)}"
+
+
+# The toast for a button of a warning this chat was never sent (forged, copied, or the leader left).
+ACK_UNKNOWN = "ไม่พบประกาศเตือนภัยนี้"
 
 
 def reminder(

@@ -224,6 +224,8 @@ class DeliverySettings(_Section):
 class AdminSettings(_Section):
     # A drill's report (who acknowledged, how fast) is posted this many minutes after it is sent.
     drill_report_after_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Who runs the network, in Thai: drills are signed "<this> (ซ้อมแผน)" so leaders know who sent them.
+    sender_name: str = Field(default="มูลนิธิชุมชนสงขลา", min_length=1, max_length=60)
     # The broadcast status message is edited at most this often (Telegram limits edits too).
     progress_interval_seconds: float = Field(default=3.0, ge=1.0, le=60.0)
     # How often feed health is checked for changes to push to the admin chat.

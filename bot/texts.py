@@ -5,9 +5,10 @@ Dates are Thai: Buddhist-era years, the configured zone (Bangkok), 24-hour clock
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from alerts.render import thai_datetime
+from alerts.render import thai_when
 from subscribers.leaders import Livelihood
 from subscribers.reports import MAX_PHOTOS, Depth
 
@@ -77,8 +78,10 @@ STATUS_NONE = "ตอนนี้ไม่มีประกาศเตือ�
 STATUS_HEAD = "ประกาศเตือนภัยในพื้นที่{city} ขณะนี้ ({now}):"
 # The event in the alert's own Thai words (never the feed's English), then the validity.
 STATUS_LINE = "• {severity} · {title} · {validity}"
-VALID_FROM_TO = "{start} ถึง {end}"
-VALID_FROM = "ตั้งแต่ {start} (ยังไม่กำหนดสิ้นสุด)"
+# As the alert's 🕒 line: until when, and the start only if it is still ahead (official HH.MM น.).
+VALID_UNTIL = "ถึง {end}"
+VALID_STARTS = " (เริ่ม {start})"
+VALID_FROM = "มีผลตั้งแต่ {start} (ยังไม่กำหนดสิ้นสุด)"
 
 REPORT_START = (
     "📝 รายงานสถานการณ์{about}\n"
@@ -123,11 +126,12 @@ ALREADY_STOPPED = "คุณหยุดรับการแจ้งเตื�
 
 HELP = (
     "บอทนี้ส่งประกาศเตือนภัย (ฝนตกหนัก น้ำท่วม ระดับน้ำ คลื่นลมแรง พายุ ดินถล่ม) จากกรมอุตุนิยมวิทยา"
-    "และหน่วยงานด้านน้ำให้แกนนำชุมชน พร้อมสิ่งที่ควรทำตามอาชีพ เมื่อได้รับประกาศ กดปุ่ม \"รับทราบ\" ใต้ข้อความ\n"
+    "และหน่วยงานด้านน้ำให้แกนนำชุมชน พร้อมสิ่งที่ควรทำตามอาชีพ\n"
+    "ประกาศระดับรุนแรงขึ้นไปและการซ้อมมีปุ่ม \"รับทราบ\" ใต้ข้อความ กรุณากดเมื่ออ่านแล้ว\n"
     "ระดับ: 🔴 อันตรายสูงสุด 🟠 รุนแรง 🟡 ปานกลาง 🟢 เล็กน้อย\n\n"
     "/status ดูประกาศเตือนภัยในพื้นที่ของคุณตอนนี้\n"
     "/report ส่งรายงานสถานการณ์ ข้อความ รูป ตำแหน่ง และระดับน้ำ "
-    "(หรือตอบกลับข้อความเตือน หรือส่งรูป/ตำแหน่งมาได้เลย)\n"
+    "(หรือตอบกลับประกาศเตือนภัย หรือส่งรูป/ตำแหน่งมาได้เลย)\n"
     "/settings เปลี่ยนอาชีพ หรือเลือกรับเตือนระดับเล็กน้อย\n"
     "/stop หยุดรับการแจ้งเตือน · /start กลับมารับอีกครั้ง\n"
     "/cancel ยกเลิกสิ่งที่ทำอยู่ · /help ดูข้อความนี้อีกครั้ง"
@@ -141,10 +145,15 @@ GROUP_ONLY_PRIVATE = "บอทนี้ใช้ได้ในแชทส่�
 RESUME_SIGNUP = "การลงทะเบียนยังไม่เสร็จ พิมพ์ /start เพื่อทำต่อ"
 
 
-def validity(start: datetime, end: datetime | None, tz: tzinfo) -> str:
-    """The validity window of a warning in Thai."""
+def validity(start: datetime, end: datetime | None, now: datetime, tz: ZoneInfo) -> str:
+    """The validity of a warning in the alert's own words: "ถึง 26 ก.พ. 68 เวลา 06.00 น." (and when it
+    starts, if later than now)."""
     if end is None:
-        return VALID_FROM.format(start=thai_datetime(start, tz))
-    return VALID_FROM_TO.format(start=thai_datetime(start, tz), end=thai_datetime(end, tz))
+        return VALID_FROM.format(start=thai_when(start, tz))
+    line = VALID_UNTIL.format(end=thai_when(end, tz))
+    if start > now:
+        same_year = start.astimezone(tz).year == end.astimezone(tz).year
+        line += VALID_STARTS.format(start=thai_when(start, tz, year=not same_year))
+    return line
 
 

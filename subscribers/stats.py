@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlite_utils import Database
 
+from subscribers.outbox import BUTTON_SEVERITIES
 from subscribers.timeutil import from_db
 
 # Outbox kinds that carry a warning (ref_id is the warning id).
@@ -24,6 +25,9 @@ class DeliveryStat(BaseModel):
     pending: int
     acknowledged: int
     median_ack_seconds: float | None
+    # False when the warning never asked for รับทราบ (below Severe) and nobody pressed it: /stats shows no
+    # "รับทราบ 0" that would read as neglect.
+    asks_ack: bool = True
 
 
 class LeaderRow(BaseModel):
@@ -48,7 +52,7 @@ def delivery_stats(db: Database, limit_warnings: int = 20) -> list[DeliveryStat]
     ]
     result = []
     for warning_id in warning_ids:
-        warning = next(iter(db.query("select event, sent from warnings where id = ?", [warning_id])), None)
+        warning = next(iter(db.query("select event, sent, severity from warnings where id = ?", [warning_id])), None)
         # One row per leader: the first message of the warning (alert before update/reminder).
         rows = db.query(
             f"select l.city_id, o.chat_id, min(o.sent_at) as sent_at,"
@@ -79,6 +83,8 @@ def delivery_stats(db: Database, limit_warnings: int = 20) -> list[DeliveryStat]
                     pending=sum(1 for r in leaders if r["pending"] and not r["sent"]),
                     acknowledged=sum(1 for r in leaders if r["acked_at"]),
                     median_ack_seconds=statistics.median(times) if times else None,
+                    asks_ack=(warning or {}).get("severity") in BUTTON_SEVERITIES
+                    or any(r["acked_at"] for r in leaders),
                 )
             )
     return result

@@ -41,7 +41,7 @@ def drill_warning(identifier: str, now: datetime, settings: Settings) -> Warning
         certainty=Certainty.LIKELY,
         effective=now,
         expires=now + timedelta(minutes=settings.admin.drill_report_after_minutes),
-        sender_name=texts.DRILL_SENDER_NAME,
+        sender_name=texts.DRILL_SENDER_NAME.format(sender=settings.admin.sender_name),
         headline=texts.DRILL_HEADLINE,
         instruction=texts.DRILL_INSTRUCTION,
     )

@@ -77,7 +77,7 @@ DRILL_WITH_SURVEY = "ส่งแบบสอบถามหลังเหต�
 DRILL_EVENT = "น้ำท่วม (ซ้อม)"
 DRILL_HEADLINE = "ซ้อมแผนแจ้งเตือนน้ำท่วม"
 DRILL_INSTRUCTION = "นี่คือการซ้อม ไม่ต้องอพยพ กรุณากดปุ่ม \"รับทราบ\" โดยเร็วที่สุด"
-DRILL_SENDER_NAME = "มูลนิธิ (ซ้อมแผน)"
+DRILL_SENDER_NAME = "{sender} (ซ้อมแผน)"
 DRILL_STARTED = "เริ่มซ้อมแล้ว ส่งถึงแกนนำ {count} คน ({cities}) จะรายงานผลเวลา {report_at}"
 DRILL_NOBODY = "ไม่มีแกนนำที่ใช้งานอยู่ใน {cities} จึงไม่ได้ซ้อม"
 DRILL_REPORT = "ผลการซ้อม #{id} (เริ่ม {started})"
@@ -93,7 +93,10 @@ REPORTS_USAGE = "ใช้: /reports [เมือง] [จำนวน] เช�
 
 STATS_NONE = "ยังไม่มีการส่งแจ้งเตือน"
 STATS_WARNING = "⚠️ #{id} {event} ({sent_on})"
-STATS_CITY = "  {city}: ส่งแล้ว {sent} · ไม่สำเร็จ {failed} · รอส่ง {pending} · รับทราบ {acked} · เวลารับทราบ (กลาง) {median}"
+STATS_CITY = "  {city}: ส่งแล้ว {sent} · ไม่สำเร็จ {failed} · รอส่ง {pending}"
+STATS_ACKS = " · รับทราบ {acked} · เวลารับทราบ (กลาง) {median}"
+# A warning below Severe carries no รับทราบ button: say so instead of "รับทราบ 0".
+STATS_NO_BUTTON = " · ไม่มีปุ่มรับทราบ"
 
 HEALTH_TITLE = "สถานะแหล่งข้อมูล"
 HEALTH_LINE = "{feed}: {state}"
@@ -208,16 +211,15 @@ def stats_lines(stats: list[DeliveryStat], city_names: dict[str, str], tz: ZoneI
                     id=stat.warning_id, event=html.escape(admin_event(stat.event)), sent_on=thai_datetime(stat.sent_on, tz)
                 )
             )
-        lines.append(
-            STATS_CITY.format(
-                city=city_names.get(stat.city_id, stat.city_id),
-                sent=stat.sent,
-                failed=stat.failed,
-                pending=stat.pending,
-                acked=stat.acknowledged,
-                median=duration(stat.median_ack_seconds),
-            )
+        acks = (
+            STATS_ACKS.format(acked=stat.acknowledged, median=duration(stat.median_ack_seconds))
+            if stat.asks_ack
+            else STATS_NO_BUTTON
         )
+        city = STATS_CITY.format(
+            city=city_names.get(stat.city_id, stat.city_id), sent=stat.sent, failed=stat.failed, pending=stat.pending
+        )
+        lines.append(city + acks)
     return lines
 
 

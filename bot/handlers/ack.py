@@ -27,11 +27,11 @@ async def acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     # Only a warning this chat was sent counts: a forged or copied button of another city records nothing.
     sent_here = was_sent_to(data.db, warning_id, chat_id)
     if not sent_here or get_leader(data.db, chat_id) is None or warning_state(data.db, warning_id) is None:
-        await query.answer("ไม่พบคำเตือนนี้")
+        await query.answer(delivery_text.ACK_UNKNOWN)
         return
     first = record_ack(data.db, warning_id, chat_id, data.now())
     label = delivery_text.acked_button(first, data.settings.tz)
-    await query.answer(f"บันทึกแล้ว {label.removeprefix('✅ ')}")
+    await query.answer(delivery_text.ack_toast(first, data.settings.tz))
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=query.data)]])
     try:
         await query.edit_message_reply_markup(reply_markup=markup)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from alerts.render import event_label, severity_label, thai_datetime
+from alerts.render import event_label, severity_label, thai_when
 from bot import texts
 from bot.handlers.common import Context, active_leader
 from subscribers.cities import city_name
 from subscribers.warnings import StoredWarning, warnings_in_force
 
 
-def status_text(warnings: list[StoredWarning], city: str, now: datetime, tz: tzinfo) -> str:
+def status_text(warnings: list[StoredWarning], city: str, now: datetime, tz: ZoneInfo) -> str:
     """One line per warning with its validity, or a line saying there is none."""
-    when = thai_datetime(now, tz)
+    when = thai_when(now, tz)
     if not warnings:
         return texts.STATUS_NONE.format(city=city, now=when)
     lines = [texts.STATUS_HEAD.format(city=city, now=when)]
@@ -26,7 +27,7 @@ def status_text(warnings: list[StoredWarning], city: str, now: datetime, tz: tzi
                 severity=severity_label(warning.severity),
                 # The alert's own Thai name for the event (ThaiWater's น้ำล้นตลิ่ง, not its English).
                 title=event_label(warning.event),
-                validity=texts.validity(warning.starts, warning.expires, tz),
+                validity=texts.validity(warning.starts, warning.expires, now, tz),
             )
         )
     return "\n".join(lines)

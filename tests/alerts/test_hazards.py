@@ -18,7 +18,7 @@ CORPUS_EVENTS = [
     ('fr-FR', 'CANICULE', Hazard.HEAT, 'อากาศร้อนจัด'),
     ('zh-TW', '高溫', Hazard.HEAT, 'อากาศร้อนจัด'),
     ('en-GB', 'FLOOD', Hazard.HEAVY_RAIN, 'น้ำท่วม'),
-    ('en-US', 'Flash Flood Watch', Hazard.HEAVY_RAIN, 'น้ำป่าไหลหลาก'),
+    ('en-US', 'Flash Flood Watch', Hazard.HEAVY_RAIN, 'น้ำท่วมฉับพลัน'),  # urban flash floods are not น้ำป่า
     ('en-US', 'Flood Warning', Hazard.HEAVY_RAIN, 'น้ำท่วม'),
     ('fr', 'Fortes pluies et vents violents', Hazard.HEAVY_RAIN, 'ฝนตกหนัก'),
     ('id', 'Hujan Lebat dan Petir', Hazard.HEAVY_RAIN, 'ฝนตกหนัก'),

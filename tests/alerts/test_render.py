@@ -245,7 +245,8 @@ def test_tmd_small_boat_order_leads_the_fishers_action_on_its_own_coast():
     ("event", "thai"),
     [
         ("Heavy Rain", "ฝนตกหนัก"),
-        ("Flash Flood", "น้ำป่าไหลหลาก"),
+        ("Flash Flood", "น้ำท่วมฉับพลัน"),
+        ("น้ำป่าไหลหลาก", "น้ำป่าไหลหลาก"),  # a Thai source keeps its own word
         ("River overflowing bank", "น้ำล้นตลิ่ง"),  # ThaiWater rows stored before events were Thai
         ("River level high", "ระดับน้ำสูงใกล้ตลิ่ง"),
         ("น้ำล้นตลิ่ง", "น้ำล้นตลิ่ง"),
@@ -371,7 +372,7 @@ def test_source_link(web, linked):
     [
         ("Heavy Rain", "ฝนตกหนัก"),
         ("Flood", "น้ำท่วม"),
-        ("Flash Flood", "น้ำป่าไหลหลาก"),
+        ("Flash Flood", "น้ำท่วมฉับพลัน"),
         ("Storm", "ประกาศเตือนภัย: Storm"),  # a bare storm may be an ice or dust storm: not named
         ("Tropical Storm", "พายุโซนร้อน"),
         ("Ice Storm", "ประกาศเตือนภัย: Ice Storm"),

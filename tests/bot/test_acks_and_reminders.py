@@ -49,8 +49,8 @@ async def test_pressing_ack_records_once_and_shows_the_time(db, now, limited_tg,
         await app.stop()
     # 11:30 UTC is 18:30 in Bangkok; the second press (7 minutes later) changes nothing.
     assert acks.acked_at(db, w, 501) == now
-    assert limited_tg.message(501, message.message_id).buttons() == [("✅ รับทราบแล้ว 18:30", f"ack:{w}")]
-    assert [a["text"] for a in limited_tg.answered_callbacks] == ["บันทึกแล้ว รับทราบแล้ว 18:30"] * 2
+    assert limited_tg.message(501, message.message_id).buttons() == [("✅ รับทราบแล้ว 18.30 น.", f"ack:{w}")]
+    assert [a["text"] for a in limited_tg.answered_callbacks] == ["บันทึกการรับทราบแล้ว 18.30 น."] * 2
     assert len(limited_tg.message(501, message.message_id).edits) == 1
 
 
@@ -68,7 +68,7 @@ async def test_unknown_warning_press_is_answered_without_recording(db, now, limi
         await limited_tg.until(lambda: len(limited_tg.answered_callbacks) == 1)
         await app.updater.stop()
         await app.stop()
-    assert limited_tg.answered_callbacks[0]["text"] == "ไม่พบคำเตือนนี้"
+    assert limited_tg.answered_callbacks[0]["text"] == "ไม่พบประกาศเตือนภัยนี้"
     assert db["acknowledgements"].count == 0
 
 

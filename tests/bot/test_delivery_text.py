@@ -47,7 +47,7 @@ def test_escalation_names_the_missing_leaders():
         "Flash flood", "Extreme", "บ่อยาง", ["สมชาย", "มาลี"], 20,
         datetime(2025, 2, 25, 11, 30, tzinfo=UTC), ZoneInfo("Asia/Bangkok"),
     )
-    assert "น้ำป่าไหลหลาก (🔴 อันตรายสูงสุด)" in text
+    assert "น้ำท่วมฉับพลัน (🔴 อันตรายสูงสุด)" in text
     assert "บ่อยาง: 2 จาก 20 คน (ส่งเมื่อ 18:30 น.)" in text and "• มาลี" in text
 
 

@@ -21,7 +21,7 @@ def test_demo_shows_the_whole_flow(tmp_path):
     # Satun's two leaders are outside the warning; the other ten got it, without a single 429.
     assert out.count("not sent to") == 2 and "delivered 10, failed 0, 429s from Telegram 0." in out
     assert "ถึง 26 ก.พ. 68 เวลา 06.00 น." in out  # the alert itself, as a leader reads it
-    assert "✅ รับทราบแล้ว 18:32" in out
+    assert "✅ รับทราบแล้ว 18.32 น." in out
     assert "ได้รับรายงานหมายเลข 1 แล้ว" in out and "ระดับน้ำ: เข่า" in out
     # During the storm: a check-in, one help request taken and marked done in the admin chat.
     assert "1 check-in started; 10 leaders asked." in out

@@ -149,5 +149,5 @@ async def test_each_leader_gets_the_info_block_covering_their_city(db, setup, fa
     await poll_and_deliver(db, setup, fake_tg, AT)
     got = {m.chat_id: m.text for m in fake_tg.messages()}
     assert sorted(got) == [101, 102, 103, 104, 105]
-    assert "น้ำป่าไหลหลาก" in got[105] and "ฝนตกหนัก" not in got[105].split("\n")[0]  # Phatthalung: Severe block
+    assert "น้ำท่วมฉับพลัน" in got[105] and "ฝนตกหนัก" not in got[105].split("\n")[0]  # Phatthalung: Severe block
     assert all("ฝนตกหนัก" in got[chat].split("\n")[0] for chat in (101, 102, 103, 104))  # Songkhla: Moderate block

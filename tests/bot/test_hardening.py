@@ -54,7 +54,7 @@ async def test_ack_counts_only_for_a_warning_sent_to_that_chat(app, fake, db, no
     assert db["acknowledgements"].count == 0
     await press(app, fake, 11, message_id, f"ack:{ours}")
     assert [(r["warning_id"], r["chat_id"]) for r in db.query("select * from acknowledgements")] == [(ours, 11)]
-    assert answers(fake)[0] == "ไม่พบคำเตือนนี้" and answers(fake)[1].startswith("บันทึกแล้ว")
+    assert answers(fake)[0] == "ไม่พบประกาศเตือนภัยนี้" and answers(fake)[1].startswith("บันทึกการรับทราบแล้ว")
 
 
 # Each forged or stale press is answered (the spinner stops) and changes nothing; why each case:

@@ -148,7 +148,7 @@ async def test_status_lists_warnings_in_force(chat, now, golden):
     # Nothing in force once they expire.
     chat.clock.advance(hours=21)
     await chat.send(chat.fake.push_command(CHAT, "status"))
-    assert chat.texts(CHAT)[-1] == texts.STATUS_NONE.format(city="บ่อยาง", now="26 ก.พ. 2568 15:30 น.")
+    assert chat.texts(CHAT)[-1] == texts.STATUS_NONE.format(city="บ่อยาง", now="26 ก.พ. 68 เวลา 15.30 น.")
 
 
 async def test_report_album_location_depth_reaches_admin_chat(chat, now):

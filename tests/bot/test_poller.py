@@ -251,7 +251,7 @@ def test_each_city_gets_its_info_block_and_poll_json_says_which(httpserver, db, 
     assert data["info_block"] == {"bo-yang": 0, "phatong": 0, "khuan-lang": 0, "padang-besar": 0, "tanot-duan": 1}
     assert [(b["event"], b["severity"]) for b in data["blocks"]] == [("Heavy Rain", "Moderate"), ("Flash Flood", "Severe")]
     # The contract fields show the most severe block that reached a city, its text that block's.
-    assert (data["event"], data["severity"]) == ("Flash Flood", "Severe") and "น้ำป่าไหลหลาก" in data["text"]
+    assert (data["event"], data["severity"]) == ("Flash Flood", "Severe") and "น้ำท่วมฉับพลัน" in data["text"]
     assert item.warning_for("bo-yang").event == "Heavy Rain"
     assert len(data["notes"]) == 1 and "polygon 1 dropped" in data["notes"][0]
     assert data["send"] and data["not_sent"] is None

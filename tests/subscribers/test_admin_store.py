@@ -99,6 +99,21 @@ def test_delivery_stats_per_warning_and_city(store, now):
     assert (result["phatong"].sent, result["phatong"].acknowledged, result["phatong"].median_ack_seconds) == (1, 0, None)
 
 
+@pytest.mark.parametrize(
+    ("severity", "acked", "asks"),
+    [("Severe", False, True), ("Extreme", False, True), ("Moderate", False, False), ("Moderate", True, True)],
+)
+def test_delivery_stats_ask_for_acks_only_where_the_button_was(store, now, severity, acked, asks):
+    # Below Severe there is no button: no "รับทราบ 0"; an ack pressed before the warning was lowered still counts.
+    warning_id = add_warning(store, now)
+    store["warnings"].update(warning_id, {"severity": severity})
+    notices.enqueue_rows(store, "alert", warning_id, [notices.Recipient(chat_id=11, city_id="x", text="t")], now)
+    mark_sent(store, "alert", warning_id, now)
+    if acked:
+        ack(store, warning_id, 11, now + minutes(2))
+    assert [s.asks_ack for s in stats.delivery_stats(store)] == [asks]
+
+
 def test_leaders_overview_has_last_ack(store, now):
     warning_id = add_warning(store, now)
     ack(store, warning_id, 11, now + minutes(3))
