@@ -221,6 +221,7 @@ class Worker:
         try:
             with short_busy(self.db):
                 self.state.replay_unsaved()
+                self.state.restore(self.db)
             if self.state.outage is None or await self._probe():
                 await self._drain()
         except sqlite3.Error as exc:

@@ -3,7 +3,9 @@
 The admin chat hears about delivery in a few messages, not one per row: one when Telegram became
 unreachable (sent when it can, at the latest just before the next one), one when delivery resumed,
 one digest per drain of failures and of unreachable leaders, and a watchdog notice when a drain
-hangs. They wait here, in order, until Telegram takes them.
+hangs. They wait here, in order, until Telegram takes them. An outage in progress is also kept in
+the store, so after a restart during it the admins still hear once that it began and once that it
+ended; the other notices (digests, the watchdog) live in memory only and a restart loses those not yet sent.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import sqlite3
 import time
 import warnings
 from collections import deque
@@ -28,6 +31,7 @@ from bot import delivery_text
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from subscribers import outbox
+from subscribers.outage import StoredOutage, clear_outage, load_outage, save_outage
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +75,25 @@ class DeliveryState:
         self.stopping = False
         # The running drain's task (cancelled if it outlives the shutdown grace).
         self.drain_task: asyncio.Task | None = None
+        self.restored = False
 
     def replay_unsaved(self) -> None:
         """Commit outcomes the store refused earlier (raises the store's error if it still refuses)."""
         while self.unsaved:
             self.unsaved[0]()
             self.unsaved.pop(0)
+
+    def restore(self, db: Database) -> None:
+        """Once per process: take up an outage the previous process left in the store (its start notice is queued again)."""
+        if self.restored:
+            return
+        stored = load_outage(db)
+        self.restored = True
+        if stored is None or self.outage is not None:
+            return
+        self.outage = Outage(since=stored.since, error=stored.error)
+        log.error("delivery: Telegram unreachable since %s (before the restart); probing", stored.since.isoformat())
+        self.tell_admins(delivery_text.outage_started(stored.since, stored.pending, self.settings.tz))
 
     def reachable(self) -> None:
         """A send went through."""
@@ -88,6 +105,10 @@ class DeliveryState:
         if self.outage is None and self.failing >= OUTAGE_AFTER_FAILURES:
             self.outage = Outage(since=now, error=error)
             pending = sum(outbox.counts(db).get(s, 0) for s in ("pending", "sending"))
+            try:
+                save_outage(db, StoredOutage(since=now, error=error, pending=pending))
+            except sqlite3.Error as exc:  # the store is at fault too: the outage is still handled in memory
+                log.error("delivery: could not store the outage (a restart would forget it): %s", exc)
             log.error("delivery: Telegram unreachable since %s (%s); pausing and probing", now.isoformat(), error)
             self.tell_admins(delivery_text.outage_started(now, pending, self.settings.tz))
 
@@ -95,8 +116,10 @@ class DeliveryState:
         """The probe went through: end the outage, make waiting rows due now, tell the admins."""
         if self.outage is None:
             return True
-        since, self.outage, self.failing = self.outage.since, None, 0
+        # Store first: if it refuses, the outage stays on and the next drain probes again.
         retried = outbox.retry_now(db, now)
+        clear_outage(db)
+        since, self.outage, self.failing = self.outage.since, None, 0
         pending = outbox.counts(db).get("pending", 0)
         log.warning("delivery: Telegram reachable again (%d rows made due now, %d pending)", retried, pending)
         self.tell_admins(delivery_text.outage_over(since, now, pending, settings.tz))

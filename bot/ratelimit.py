@@ -8,7 +8,8 @@ only when, even if it travels as fast as any request has, it arrives more than o
 `rate`-th send before it did. That one's arrival is estimated from its own round trip (half of it,
 capped), the fastest arrival from the fastest round trip seen. The bound then holds at Telegram's
 end whatever the jitter, at the cost of the actual delay difference once per second, instead of a
-whole round trip per send.
+whole round trip per send. Per chat the same holds: a private chat's next slot and a group's next
+minute are both widened by the delay spread, since Telegram counts them on arrival too.
 
 Urgent calls (a leader's or admin's own action) take the next token before fan-out sends, so a
 fan-out never starves them. A 429 pauses everything for `retry_after` (capped, so no wait is
@@ -102,7 +103,13 @@ class RateLimiter:
             if not starts or len(starts) < GROUP_PER_MINUTE:
                 return 0.0
             return starts[-GROUP_PER_MINUTE] + GROUP_WINDOW_SECONDS + self.spread() + SAFETY_SECONDS
-        return self._chat_tat.get(chat_id, 0.0) - (self.chat_burst - 1) * self.per_chat
+        tat = self._chat_tat.get(chat_id)
+        if tat is None:
+            return 0.0
+        # Counted here when the slot is issued, by Telegram when the request arrives: an earlier
+        # request that travelled slowly may land closer to this one than their starts, by at most
+        # the spread of delays (the same margin as a group's).
+        return tat - (self.chat_burst - 1) * self.per_chat + self.spread() + SAFETY_SECONDS
 
     def chat_ready(self, chat_id: int) -> bool:
         """Whether this chat may get a message now."""

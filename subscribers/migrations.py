@@ -442,3 +442,15 @@ def m008_need_help_steps(db: Database) -> None:
     # Where a leader is in the need-help steps (location, people, need; null when not in them), so a
     # restart of the bot does not lose the conversation.
     db["help_requests"].add_column("step", str)
+
+
+@migrations()
+def m009_delivery_outage(db: Database) -> None:
+    # The Telegram outage in progress (one row at most), so a restart during it still tells the
+    # admins once that it began and once that delivery resumed.
+    db["delivery_outage"].create(
+        {"id": int, "since": str, "error": str, "pending": int},
+        pk="id",
+        not_null={"since", "error", "pending"},
+        if_not_exists=True,
+    )

@@ -51,6 +51,17 @@ async def bot(fake_tg):
         yield b
 
 
+async def fan_out_running(db, now, fake, bot, leaders: int, *, sent: int):
+    """A fan-out to `leaders` new leaders whose drain runs (as a task) until `sent` messages went out."""
+    chats, _ = fan_out(db, now, leaders)
+    settings = fake_settings(fake)
+    clock = Clock(now)
+    state = DeliveryState(make_limiter(settings), settings, rng=random.Random(1))
+    drain = asyncio.create_task(deliver_due(bot, db, settings, clock, state=state))
+    await wait_for(lambda: len(fake.messages()) >= sent)
+    return chats, settings, clock, state, drain
+
+
 async def wait_for(condition, timeout=30.0):
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
@@ -62,12 +73,7 @@ async def wait_for(condition, timeout=30.0):
 async def test_an_outage_mid_fan_out_loses_nothing_and_tells_admins_once_each_way(db, now, fake_tg, bot, fault, leaders):
     # Why: 502s for 60 s lost 72 of 240 leaders, refused connections for 90 s lost 209, and the
     # admins heard nothing (their notices went into the same outage).
-    chats, _ = fan_out(db, now, leaders)
-    settings = fake_settings(fake_tg)
-    clock = Clock(now)
-    state = DeliveryState(make_limiter(settings), settings, rng=random.Random(1))
-    drain = asyncio.create_task(deliver_due(bot, db, settings, clock, state=state))
-    await wait_for(lambda: len(fake_tg.messages()) >= 20)
+    chats, settings, clock, state, drain = await fan_out_running(db, now, fake_tg, bot, leaders, sent=20)
     if fault == "server errors":
         fake_tg.fail("bad_gateway", method=None, times=None)
     else:
@@ -90,17 +96,34 @@ async def test_an_outage_mid_fan_out_loses_nothing_and_tells_admins_once_each_wa
     assert fake_tg.http_429 == 0
 
 
+async def test_a_restart_during_an_outage_still_tells_admins_once_each_way(db, now, fake_tg, bot):
+    # Why: the outage and its start notice lived only in memory: a bot restarted while Telegram was
+    # unreachable never said that delivery had resumed (nor that it had stopped).
+    chats, settings, clock, before, drain = await fan_out_running(db, now, fake_tg, bot, 60, sent=10)
+    fake_tg.fail("bad_gateway", method=None, times=None)
+    await drain
+    assert before.outage is not None
+    # The operator restarts the bot and Telegram is back by then: the new process never sees a
+    # failure of its own, yet the admins must hear that delivery stopped and that it resumed.
+    fake_tg.clear_failures()
+    after = DeliveryState(make_limiter(settings), settings, rng=random.Random(2))
+    for _ in range(2):  # the second drain after recovery must not announce it again
+        clock.advance(seconds=30)
+        await deliver_due(bot, db, settings, clock, state=after)
+    assert after.outage is None and once_each(fake_tg, chats)
+    admin = [m.text for m in fake_tg.messages(ADMIN)]
+    assert len(admin) == 2 and "ส่งข้อความผ่าน Telegram ไม่ได้" in admin[0] and "ส่งข้อความได้อีกครั้ง" in admin[1]
+    third = DeliveryState(make_limiter(settings), settings)  # and a later restart finds no outage left
+    await deliver_due(bot, db, settings, clock, state=third)
+    assert third.outage is None and len(fake_tg.messages(ADMIN)) == 2
+
+
 async def test_a_locked_store_mid_fan_out_pauses_delivery_and_it_resumes_by_itself(tmp_path, now, fake_tg, bot):
     # Why: an exception in outbox.claim kept a limiter ticket and a busy chat: the drain waited
     # forever and, with max_instances=1, every later drain was skipped until a restart.
     db = open_db(tmp_path / "floodbot.db", create=True)
     db.execute("PRAGMA busy_timeout = 50")  # the production 5 s would only make this test slow
-    chats, _ = fan_out(db, now, 90)
-    settings = fake_settings(fake_tg)
-    clock = Clock(now)
-    state = DeliveryState(make_limiter(settings), settings, rng=random.Random(1))
-    drain = asyncio.create_task(deliver_due(bot, db, settings, clock, state=state))
-    await wait_for(lambda: len(fake_tg.messages()) >= 20)
+    chats, settings, clock, state, drain = await fan_out_running(db, now, fake_tg, bot, 90, sent=20)
     other = sqlite3.connect(tmp_path / "floodbot.db", isolation_level=None)
     other.execute("begin exclusive")  # another process holds the database
     stats = await asyncio.wait_for(drain, 30)
