@@ -51,7 +51,8 @@ def start_checkin(
     drill: bool = False,
 ) -> tuple[CheckinRound, int]:
     """Open a round for these cities and queue the question to each leader asked; returns (round, rows)."""
-    stored = get_warning(db, warning_id) if warning_id is not None else None
+    # A drill's round is linked to its exercise warning (so it closes when the drill ends), asked by the admin.
+    stored = get_warning(db, warning_id) if warning_id is not None and not drill else None
     reason = t.checkin_reason(stored.severity, stored.event) if stored else t.checkin_reason(None, None)
     wait = timedelta(minutes=settings.checkins.unknown_after_minutes)
     # Only cities with someone to ask: the admin chat gets no empty summary for a city without leaders.

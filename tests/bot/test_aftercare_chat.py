@@ -383,7 +383,9 @@ async def test_drill_with_checkin_and_survey(app, fake, store, settings, clock):
     reply = texts(fake, ADMIN)[-1]
     assert "ซ้อมเช็กความปลอดภัย #1 ด้วย (ส่งถึง 2 คน)" in reply and "ส่งแบบสอบถามหลังเหตุการณ์ (ซ้อม)" in reply
     [round_] = checkins.open_rounds(store, clock() - timedelta(days=1))
-    assert round_.drill and round_.warning_id is None
+    [drill] = store["drills"].rows
+    # Linked to the drill's exercise warning, so the round closes when the drill ends, as real rounds do.
+    assert round_.drill and round_.warning_id == drill["warning_id"]
     await run_job(app, DELIVERY_JOB)
     alert, question = fake.messages(LEADER)[-2:]
     assert question.text == t.checkin_message("บ่อยาง", t.CHECKIN_BY_ADMIN, drill=True)
@@ -391,12 +393,28 @@ async def test_drill_with_checkin_and_survey(app, fake, store, settings, clock):
     # The survey waits for the drill's end (its report time), then goes to those who got the drill alert.
     await run_job(app, asking.JOB_NAME)
     assert not any(r.kind == "survey" for r in outbox.rows(store))
+    assert checkins.get_round(store, round_.id).closed_at is None
     clock.advance(minutes=settings.admin.drill_report_after_minutes)
     await run_job(app, asking.JOB_NAME)
+    assert checkins.get_round(store, round_.id).closed_at == clock()
+    await press(app, fake, LEADER, question.message_id, question.buttons()[0][1])
+    assert fake.answered_callbacks[-1]["text"] == t.ROUND_CLOSED
     await run_job(app, DELIVERY_JOB)
     survey = fake.messages(LEADER)[-1]
     assert survey.text.startswith(t.DRILL_MARK) and survey.buttons()[0][1].startswith("sv:")
     assert [m.text.startswith(t.DRILL_MARK) for m in fake.messages(OTHER)][-1]
+    # Every answer edits the message: the ซ้อม mark stays at the top and the bottom of each question.
+    for _ in range(4):
+        await press(app, fake, LEADER, survey.message_id, fake.messages(LEADER)[-1].buttons()[-1][1])
+        edited = fake.messages(LEADER)[-1]
+        assert edited.message_id == survey.message_id
+        assert edited.text.startswith(t.DRILL_MARK) and edited.text.endswith(t.DRILL_MARK)
+    answer = surveys.get_answer(store, drill["warning_id"], LEADER, Livelihood.FISHING)
+    assert answer.arrived is not None and answer.loss_happened is not None
+    # A drill's answers are practice: the month's impact report leaves them out.
+    await command(app, fake, ADMIN, f"/impact {clock():%Y-%m}")
+    month = texts(fake, ADMIN)[-1]
+    assert t.IMPACT_NONE in month and fake.messages(ADMIN)[-1].method != "sendPhoto"
 
 
 # ---- The need-help steps live in the store: a restart between two steps loses nothing.
