@@ -22,7 +22,7 @@ from bot.keyboards import inline_markup
 from bot.aftercare.survey import survey_message
 from bot.app import build_application
 from bot.testing.fake_telegram import fake_settings
-from subscribers import checkins, outbox, surveys
+from subscribers import checkins, invites, outbox, surveys
 from subscribers.checkins import Answer, HelpStatus
 from subscribers.db import open_db
 from subscribers.leaders import Livelihood, upsert_leader
@@ -338,6 +338,44 @@ async def test_no_automatic_checkin(app, store, now, severity, status):
     add_warning(store, now, severity=severity, status=status, expires=now + timedelta(hours=6))
     await run_job(app, asking.JOB_NAME)
     assert store["checkin_rounds"].count == 0 and outbox.rows(store) == []
+
+
+async def sign_up(app, fake, store, chat_id: int, city: str, now) -> None:
+    code = invites.create_invite(store, city, now, timedelta(days=1), 5).code
+    await say(app, fake, fake.push_command(chat_id, "start", code))
+    await say(app, fake, fake.push_message(chat_id, "มานะ"))
+    await say(app, fake, fake.push_message(chat_id, "ประมง"))
+
+
+async def test_a_late_joiner_is_asked_in_the_open_rounds_of_their_city(app, fake, settings, store, now, clock):
+    # An admin's round for bo-yang, and one after a warning over phatong too, where nobody had registered.
+    by_admin, _ = start_checkin(store, settings, ["bo-yang"], now, "admin")
+    warning = add_warning(store, now, severity="Severe", event="Heavy Rain", cities=["bo-yang", "phatong"])
+    after_warning, _ = start_checkin(store, settings, ["bo-yang", "phatong"], now, asking.AUTO, warning)
+    closed, _ = start_checkin(store, settings, ["bo-yang"], now, "admin")
+    checkins.close_round(store, closed.id, now)
+    await run_job(app, DELIVERY_JOB)
+    clock.advance(minutes=20)
+    await sign_up(app, fake, store, 7003, "bo-yang", clock())
+    await sign_up(app, fake, store, 7004, "phatong", clock())
+    await run_job(app, DELIVERY_JOB)
+    joined = [m for m in fake.messages(7003) if m.buttons()]
+    assert [m.buttons()[0][1] for m in joined] == [t.checkin_data(r.id, Answer.SAFE) for r in (by_admin, after_warning)]
+    assert joined[1].text == t.checkin_message("บ่อยาง", t.checkin_reason("Severe", "Heavy Rain"))
+    [question] = [m for m in fake.messages(7004) if m.buttons()]
+    assert question.text == t.checkin_message("พะตง", t.checkin_reason("Severe", "Heavy Rain"))
+    # They count in the round's triage like those asked at its start, and their answer is taken.
+    await press(app, fake, 7004, question.message_id, question.buttons()[0][1])
+    by_city = {c.city_id: c for c in checkins.triage(store, after_warning.id, clock())}
+    assert (by_city["bo-yang"].asked, by_city["phatong"].asked, by_city["phatong"].safe) == (3, 1, 1)
+    # Coming back later asks nothing twice; a round older than the window asks nobody.
+    await say(app, fake, fake.push_command(7003, "stop"))
+    await say(app, fake, fake.push_command(7003, "start"))
+    clock.advance(days=2)
+    await sign_up(app, fake, store, 7005, "bo-yang", clock())
+    await run_job(app, DELIVERY_JOB)
+    assert len([m for m in fake.messages(7003) if m.buttons()]) == 2
+    assert not any(m.buttons() for m in fake.messages(7005))
 
 
 # ---- /checkin, /survey and /drill with both: admins ask now.
