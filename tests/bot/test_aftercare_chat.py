@@ -19,6 +19,7 @@ from bot.aftercare import asking
 from bot.aftercare.asking import queue_survey, start_checkin
 from bot.delivery_jobs import DELIVERY_JOB
 from bot.keyboards import inline_markup
+from bot.metrics import Metrics
 from bot.aftercare.survey import survey_message
 from bot.app import build_application
 from bot.testing.fake_telegram import fake_settings
@@ -147,6 +148,29 @@ async def test_two_admins_press_taken_at_once(app, fake, store, round_):
     assert checkins.get_request(store, 1).status == HelpStatus.DONE
     assert fake.messages(ADMIN_CHAT)[0].buttons() == [] and "🟢 ช่วยเหลือแล้ว" in fake.messages(ADMIN_CHAT)[0].text
     assert "ช่วยเหลือคำขอหมายเลข 1 แล้ว" in texts(fake, LEADER)[-1]
+
+
+async def test_metrics_count_help_requests_not_yet_done_by_city(app, fake, settings, store, round_, clock):
+    def help_lines() -> list[str]:
+        text = Metrics(settings, store, clock).scrape().decode()
+        return [line for line in text.splitlines() if line.startswith("floodbot_help_requests{")]
+
+    assert help_lines() == [
+        'floodbot_help_requests{city="bo-yang",status="open"} 0.0',
+        'floodbot_help_requests{city="bo-yang",status="taken"} 0.0',
+    ]
+    drill = checkins.start_round(store, ["bo-yang"], clock(), timedelta(minutes=60), "admin", drill=True)
+    for round_id in (round_.id, drill.id):  # the drill's request is practice: not counted
+        await press(app, fake, LEADER, await ask(app, fake, round_id), t.checkin_data(round_id, Answer.NEED_HELP))
+    assert 'floodbot_help_requests{city="bo-yang",status="open"} 1.0' in help_lines()
+    card = fake.messages(ADMIN_CHAT)[0]
+    await say(app, fake, fake.push_callback(ADMIN_CHAT, card.message_id, t.help_data(1, "take"), from_id=ADMIN))
+    assert help_lines() == [
+        'floodbot_help_requests{city="bo-yang",status="open"} 0.0',
+        'floodbot_help_requests{city="bo-yang",status="taken"} 1.0',
+    ]
+    await say(app, fake, fake.push_callback(ADMIN_CHAT, card.message_id, t.help_data(1, "done"), from_id=ADMIN))
+    assert all(line.endswith(" 0.0") for line in help_lines())
 
 
 async def test_only_admins_can_press_taken(app, fake, store, round_):
