@@ -477,6 +477,10 @@ async def test_drill_with_checkin_and_survey(app, fake, store, settings, clock):
     await command(app, fake, ADMIN, f"/impact {clock():%Y-%m}")
     month = texts(fake, ADMIN)[-1]
     assert t.IMPACT_NONE in month and fake.messages(ADMIN)[-1].method != "sendPhoto"
+    # Asked for by number, the drill's report says it is practice.
+    await command(app, fake, ADMIN, f"/impact {drill['warning_id']}")
+    summary, chart = fake.messages(ADMIN)[-2:]
+    assert summary.text.startswith("📊 <b>ผลการซ้อม (ไม่ใช่เหตุการณ์จริง): ประกาศ #") and chart.method == "sendPhoto"
 
 
 # ---- The need-help steps live in the store: a restart between two steps loses nothing.
