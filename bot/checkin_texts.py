@@ -237,10 +237,14 @@ def checkin_reason(severity: str | None, event: str | None) -> str:
     return CHECKIN_AFTER.format(severity=severity_label(severity or "Unknown"), event=event_label(event))
 
 
+def drill_marked(text: str, drill: bool) -> str:
+    """A drill's message is marked at the top and the bottom (every edit of it too); others are as they are."""
+    return f"{DRILL_MARK}\n{text}\n{DRILL_MARK}" if drill else text
+
+
 def checkin_message(city: str, reason: str, drill: bool = False) -> str:
     """The check-in question a leader gets (HTML); a drill is marked at the top and the bottom."""
-    text = CHECKIN.format(city=_e(city), reason=reason)
-    return f"{DRILL_MARK}\n{text}\n{DRILL_MARK}" if drill else text
+    return drill_marked(CHECKIN.format(city=_e(city), reason=reason), drill)
 
 
 def checkin_buttons(round_id: int) -> list[list[Button]]:
@@ -397,8 +401,7 @@ def survey_intro(event: str, sent: datetime, livelihood: Livelihood, tz: ZoneInf
 
 def survey_message(event: str, sent: datetime, livelihood: Livelihood, tz: ZoneInfo, drill: bool = False) -> str:
     """The survey as the outbox sends it (HTML); a drill's is marked at the top and the bottom."""
-    text = survey_intro(event, sent, livelihood, tz)
-    return f"{DRILL_MARK}\n{text}\n{DRILL_MARK}" if drill else text
+    return drill_marked(survey_intro(event, sent, livelihood, tz), drill)
 
 
 def arrival_buttons(warning_id: int) -> list[list[Button]]:

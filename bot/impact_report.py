@@ -39,6 +39,8 @@ MONTHS = (
     "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
 )
 TITLE_WARNING = "ผลการแจ้งเตือน: ประกาศ #{id} {event} (ส่ง {sent})"
+# A drill's report is practice: its title says so, on the chart too (months leave drills out).
+TITLE_DRILL = "ผลการซ้อม (ไม่ใช่เหตุการณ์จริง): ประกาศ #{id} {event} (ส่ง {sent})"
 TITLE_MONTH = "ผลการแจ้งเตือน: เดือน{month} {year}"
 HONEST_NOTE = "ตัวเลขนับจากคำตอบที่ได้รับจริงเท่านั้น (n = จำนวนคำตอบ) ไม่ได้ประมาณแทนผู้ที่ไม่ได้ตอบ"
 NO_DATA = "ยังไม่มีข้อมูลการส่งหรือคำตอบในช่วงนี้"
@@ -96,7 +98,8 @@ def scope_for(db: Database, tz: ZoneInfo, warning_id: int | None, month: str | N
         stored = get_warning(db, warning_id)
         if stored is None:
             raise ImpactError(f"no warning {warning_id}")
-        title = TITLE_WARNING.format(id=warning_id, event=event_label(stored.event), sent=thai_datetime(stored.sent, tz))
+        template = TITLE_DRILL if stored.status == "exercise" else TITLE_WARNING
+        title = template.format(id=warning_id, event=event_label(stored.event), sent=thai_datetime(stored.sent, tz))
         return ImpactScope(title=title, warning_ids=[warning_id])
     local = now.astimezone(tz)
     year, number = parse_month(month) if month else (local.year, local.month)

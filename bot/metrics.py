@@ -114,7 +114,7 @@ class _StoreCollector(Collector):
         self.settings, self.db, self.now, self.beats = settings, db, now, beats
 
     def collect(self) -> Iterator:
-        """Outbox depth and age, leaders, acknowledgements, feed health and heartbeats."""
+        """Outbox depth and age, leaders, help requests, acknowledgements, feed health and heartbeats."""
         now = self.now()
         figures = store_figures(self.db, now)
         outbox = GaugeMetricFamily("floodbot_outbox_rows", "Outbox rows by status", labels=["status"])
@@ -131,6 +131,16 @@ class _StoreCollector(Collector):
         for (city, state), n in sorted(figures.leaders.items()):
             leaders.add_metric([city, state], n)
         yield leaders
+        requests = GaugeMetricFamily(
+            "floodbot_help_requests", "Help requests not yet done (drills left out), by city and status",
+            labels=["city", "status"],
+        )
+        # Every city with leaders shows 0 rather than nothing: an alert rule sees the series before the storm.
+        cities = {city for city, _ in figures.leaders} | {city for city, _ in figures.help_requests}
+        for city in sorted(cities):
+            for status in ("open", "taken"):
+                requests.add_metric([city, status], figures.help_requests.get((city, status), 0))
+        yield requests
         yield CounterMetricFamily(
             "floodbot_acknowledgements", "Acknowledgements recorded (รับทราบ presses)", value=figures.acknowledgements
         )

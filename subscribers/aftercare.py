@@ -128,12 +128,16 @@ def surveys_started(db: Database, since: datetime, now: datetime) -> list[int]:
 
 
 def rounds_over(db: Database, now: datetime) -> list[int]:
-    """Open check-in rounds started by a warning whose thread has no version in force any more."""
+    """Open check-in rounds started by a warning whose thread has no version in force any more (a drill's
+    exercise warning is in force until it expires, at the drill's report time)."""
     over = []
     for row in db.query("select id, warning_id from checkin_rounds where closed_at is null and warning_id is not null"):
         ids = thread_of(db, row["warning_id"])
         marks = ", ".join("?" for _ in ids)
-        sql = f"select 1 from warnings where id in ({marks}) and status = 'active' and (expires is null or expires > ?)"
+        sql = (
+            f"select 1 from warnings where id in ({marks}) and status in ('active', 'exercise')"
+            " and (expires is null or expires > ?)"
+        )
         if not db.execute(sql, [*ids, to_db(now)]).fetchone():
             over.append(row["id"])
     return over

@@ -16,8 +16,12 @@ from pydantic import BaseModel
 from sqlite_utils import Database
 
 from subscribers.leaders import active_leaders
+from subscribers.notices import ALL_CITIES
 from subscribers.timeutil import from_db, to_db
 
+# Rounds older than this are over even if nobody closed them (an admin's /checkin has no warning to end
+# it): the triage stops refreshing them and late joiners are not asked.
+ROUND_WINDOW = timedelta(days=2)
 # One line of need: enough for "bedridden grandmother, water at the first floor".
 MAX_NEED = 200
 MAX_PEOPLE = 999
@@ -475,6 +479,28 @@ def request_in_steps(db: Database, chat_id: int, since: datetime) -> HelpRequest
 def end_steps(db: Database, request_id: int) -> None:
     """The leader stopped the steps (/cancel): the request stays as it is, nothing more is asked."""
     db.execute("update help_requests set step = null where id = ?", [request_id])
+
+
+def rounds_open_for(db: Database, city_id: str, since: datetime) -> list[CheckinRound]:
+    """Rounds not closed, started at or after `since`, that ask this city: it is one of the round's cities,
+    or its warning covers the city (a city where nobody was registered when the round started)."""
+    sql = """
+    select c.* from checkin_rounds c left join warnings w on w.id = c.warning_id
+    where c.closed_at is null and c.started_at >= ?
+      and (exists (select 1 from json_each(c.cities) where value = ?)
+           or exists (select 1 from json_each(coalesce(w.cities, '[]')) where value in (?, ?)))
+    order by c.id
+    """
+    return [_round(r) for r in db.query(sql, [to_db(since), city_id, city_id, ALL_CITIES])]
+
+
+def add_recipient(db: Database, round_id: int, chat_id: int, city_id: str) -> bool:
+    """Ask one more leader in an open round (a late joiner); False when they were asked already."""
+    cursor = db.execute(
+        "insert or ignore into checkin_recipients (round_id, chat_id, city_id) values (?, ?, ?)",
+        [round_id, chat_id, city_id],
+    )
+    return cursor.rowcount == 1
 
 
 def open_rounds(db: Database, since: datetime) -> list[CheckinRound]:

@@ -1,4 +1,5 @@
-"""Read-only figures for monitoring (/metrics and /healthz): outbox depth and age, leaders, acknowledgements."""
+"""Read-only figures for monitoring (/metrics and /healthz): outbox depth and age, leaders, acknowledgements,
+help requests not yet done."""
 
 from __future__ import annotations
 
@@ -19,10 +20,13 @@ class StoreFigures(BaseModel):
     oldest_due_at: datetime | None
     leaders: dict[tuple[str, str], int]
     acknowledgements: int
+    # Help requests open or taken, by (city, status); a drill's are practice and left out.
+    help_requests: dict[tuple[str, str], int] = {}
 
 
 def store_figures(db: Database, now: datetime) -> StoreFigures:
-    """Outbox rows per status, the oldest pending and oldest due rows, leaders per (city, state), acks."""
+    """Outbox rows per status, the oldest pending and oldest due rows, leaders per (city, state), acks,
+    help requests not yet done per (city, status)."""
     pending = next(iter(db.query("select min(created_at) as at from outbox where status in ('pending', 'sending')")))
     # Due: pending and its (re)try time has come; a row waiting out retry_after is not late.
     due = next(
@@ -39,12 +43,18 @@ def store_figures(db: Database, now: datetime) -> StoreFigures:
         for row in db.query("select city_id, active, count(*) as n from leaders group by city_id, active")
     }
     acks = next(iter(db.query("select count(*) as n from acknowledgements")))["n"]
+    help_sql = (
+        "select h.city_id, h.status, count(*) as n from help_requests h join checkin_rounds r on r.id = h.round_id"
+        " where h.status in ('open', 'taken') and r.drill = 0 group by h.city_id, h.status"
+    )
+    help_requests = {(row["city_id"], row["status"]): row["n"] for row in db.query(help_sql)}
     return StoreFigures(
         outbox_by_status=counts(db),
         oldest_pending_at=from_db(pending["at"]),
         oldest_due_at=from_db(due["at"]),
         leaders=leaders,
         acknowledgements=acks,
+        help_requests=help_requests,
     )
 
 

@@ -109,7 +109,9 @@ async def drill_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     lines = [texts.DRILL_STARTED.format(count=rows, cities=city_names, report_at=report_at)]
     by = str(update.effective_user.id)
     if texts.DRILL_CHECKIN in parts:
-        round_, asked = start_checkin(data.db, data.settings, drill.cities or list(names), data.now(), by, drill=True)
+        round_, asked = start_checkin(
+            data.db, data.settings, drill.cities or list(names), data.now(), by, drill.warning_id, drill=True
+        )
         lines.append(texts.DRILL_WITH_CHECKIN.format(round=round_.id, count=asked))
     if texts.DRILL_SURVEY in parts:
         # Asked when the drill is over (its report time): the named aftercare job sends it then.

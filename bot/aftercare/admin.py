@@ -8,7 +8,6 @@ import asyncio
 import io
 import logging
 import re
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from telegram import Bot, Update
@@ -36,8 +35,6 @@ TRIAGE_JOB = "checkin-triage"
 TRIAGE_SECONDS = 30
 # Edits per run of the triage job: 9 every 30 s stays under the admin group's 20 messages a minute.
 MAX_TRIAGE_EDITS = 9
-# Rounds older than this are no longer refreshed (the event is over even if nobody closed it).
-ROUND_WINDOW = timedelta(days=2)
 
 
 async def _post_or_edit(bot: Bot, chat_id: int, message_id: int | None, text: str, markup) -> int:
@@ -129,7 +126,7 @@ async def refresh_triage(bot: Bot, data: BotData) -> int:
     if chat_id is None:
         return 0
     now, tz, edits = data.now(), data.settings.tz, 0
-    for round_ in checkins.open_rounds(data.db, now - ROUND_WINDOW):
+    for round_ in checkins.open_rounds(data.db, now - checkins.ROUND_WINDOW):
         names = {r.chat_id: r.name for r in checkins.recipients(data.db, round_.id)}
         for city in checkins.triage(data.db, round_.id, now):
             label = city_name(data.db, city.city_id)

@@ -20,7 +20,7 @@ from bot.settings import Settings
 from subscribers import aftercare, checkins
 from subscribers.checkins import CheckinRound
 from subscribers.cities import city_name
-from subscribers.leaders import active_leaders
+from subscribers.leaders import active_leaders, get_leader
 from subscribers.notices import Recipient, enqueue_rows
 from subscribers.outbox import Kind
 from subscribers.warnings import get_warning
@@ -51,24 +51,46 @@ def start_checkin(
     drill: bool = False,
 ) -> tuple[CheckinRound, int]:
     """Open a round for these cities and queue the question to each leader asked; returns (round, rows)."""
-    stored = get_warning(db, warning_id) if warning_id is not None else None
-    reason = t.checkin_reason(stored.severity, stored.event) if stored else t.checkin_reason(None, None)
     wait = timedelta(minutes=settings.checkins.unknown_after_minutes)
     # Only cities with someone to ask: the admin chat gets no empty summary for a city without leaders.
     asked = sorted({leader.city_id for leader in active_leaders(db, city_ids)})
     with db.atomic():
         round_ = checkins.start_round(db, asked, now, wait, started_by, warning_id, drill)
-        names: dict[str, str] = {}
-        rows = [
-            Recipient(
-                chat_id=r.chat_id,
-                city_id=r.city_id,
-                text=t.checkin_message(names.setdefault(r.city_id, city_name(db, r.city_id)), reason, drill),
-            )
-            for r in checkins.recipients(db, round_.id)
-        ]
-        added = enqueue_rows(db, Kind.CHECKIN, round_.id, rows, now)
+        added = _queue_question(db, round_, checkins.recipients(db, round_.id), now)
     return round_, added
+
+
+def _queue_question(db: Database, round_: CheckinRound, asked: list[checkins.Recipient], now: datetime) -> int:
+    # A drill's round is linked to its exercise warning (so it closes when the drill ends), asked by the admin.
+    stored = get_warning(db, round_.warning_id) if round_.warning_id is not None and not round_.drill else None
+    reason = t.checkin_reason(stored.severity, stored.event) if stored else t.checkin_reason(None, None)
+    names: dict[str, str] = {}
+    rows = [
+        Recipient(
+            chat_id=r.chat_id,
+            city_id=r.city_id,
+            text=t.checkin_message(names.setdefault(r.city_id, city_name(db, r.city_id)), reason, round_.drill),
+        )
+        for r in asked
+    ]
+    return enqueue_rows(db, Kind.CHECKIN, round_.id, rows, now)
+
+
+def ask_late_joiner(db: Database, chat_id: int, now: datetime) -> int:
+    """A leader joined or re-activated: ask them in every round still open for their city, as those asked
+    at its start (they count in its triage from now); returns the rows queued."""
+    leader = get_leader(db, chat_id)
+    if leader is None or not leader.active:
+        return 0
+    added = 0
+    for round_ in checkins.rounds_open_for(db, leader.city_id, now - checkins.ROUND_WINDOW):
+        with db.atomic():
+            if checkins.add_recipient(db, round_.id, chat_id, leader.city_id):
+                asked = [checkins.Recipient(chat_id=chat_id, city_id=leader.city_id, name=leader.name or "")]
+                added += _queue_question(db, round_, asked, now)
+    if added:
+        log.info("late joiner %s: asked in %d open check-in rounds", chat_id, added)
+    return added
 
 
 def queue_survey(db: Database, settings: Settings, warning_id: int, now: datetime) -> int:

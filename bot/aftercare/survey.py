@@ -34,7 +34,8 @@ async def survey_pressed(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop()
     data, now = context.bot_data, context.bot_data.now()
     warning_id, question, value = int(context.match.group(1)), context.match.group(2), context.match.group(3)
-    if get_warning(data.db, warning_id) is None:
+    stored = get_warning(data.db, warning_id)
+    if stored is None:
         await query.answer(texts.USER_ERROR, show_alert=True)
         raise ApplicationHandlerStop()
     key = (data.db, warning_id, leader.chat_id, leader.livelihood)
@@ -59,6 +60,8 @@ async def survey_pressed(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop() from None
     await query.answer()
     try:
+        # A drill's survey keeps its ซ้อม mark in every edit: a leader must never take it for a real storm.
+        text = t.drill_marked(text, stored.status == "exercise")
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=inline_markup(rows))
     except BadRequest:
         # The same press twice: Telegram says "message is not modified"; the answer is saved either way.

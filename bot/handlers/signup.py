@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot import texts
+from bot.aftercare.asking import ask_late_joiner
 from bot.handlers.common import Context
 from bot.dispatch import queue_in_force
 from bot.signup import JoinOutcome, JoinResult, join
 from subscribers.cities import city_name
 from subscribers.leaders import Livelihood, get_leader, update_leader
+
+if TYPE_CHECKING:
+    from bot.app import BotData
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +76,7 @@ async def start(update: Update, context: Context) -> int:
         reply += "\n" + texts.ASK_NAME
     await update.effective_message.reply_text(reply)
     if result.outcome in (JoinOutcome.REACTIVATED, JoinOutcome.MOVED) and not result.needs_name:
-        queue_in_force(data.db, data.settings, update.effective_chat.id, data.now())
+        catch_up(data, update.effective_chat.id)
     return NAME if result.needs_name else ConversationHandler.END
 
 
@@ -110,9 +115,15 @@ async def receive_livelihood(update: Update, context: Context) -> int:
     city = city_name(data.db, leader.city_id)
     reply = texts.SIGNED_UP.format(name=leader.name, city=city, livelihood=texts.LIVELIHOODS[livelihood])
     await update.effective_message.reply_text(reply, reply_markup=ReplyKeyboardRemove())
-    # A leader who joins during a storm gets what is in force as normal alerts (the welcome stays short).
-    queue_in_force(data.db, data.settings, chat_id, now)
+    catch_up(data, chat_id)
     return ConversationHandler.END
+
+
+def catch_up(data: BotData, chat_id: int) -> int:
+    """A leader who joins (or comes back) during a storm gets what is in force as normal alerts, then the
+    question of each check-in round open for their city (the welcome stays short); returns the rows queued."""
+    now = data.now()
+    return queue_in_force(data.db, data.settings, chat_id, now) + ask_late_joiner(data.db, chat_id, now)
 
 
 async def pick_livelihood_again(update: Update, context: Context) -> int:

@@ -19,10 +19,11 @@ from bot.aftercare import asking
 from bot.aftercare.asking import queue_survey, start_checkin
 from bot.delivery_jobs import DELIVERY_JOB
 from bot.keyboards import inline_markup
+from bot.metrics import Metrics
 from bot.aftercare.survey import survey_message
 from bot.app import build_application
 from bot.testing.fake_telegram import fake_settings
-from subscribers import checkins, outbox, surveys
+from subscribers import checkins, invites, outbox, surveys
 from subscribers.checkins import Answer, HelpStatus
 from subscribers.db import open_db
 from subscribers.leaders import Livelihood, upsert_leader
@@ -147,6 +148,29 @@ async def test_two_admins_press_taken_at_once(app, fake, store, round_):
     assert checkins.get_request(store, 1).status == HelpStatus.DONE
     assert fake.messages(ADMIN_CHAT)[0].buttons() == [] and "🟢 ช่วยเหลือแล้ว" in fake.messages(ADMIN_CHAT)[0].text
     assert "ช่วยเหลือคำขอหมายเลข 1 แล้ว" in texts(fake, LEADER)[-1]
+
+
+async def test_metrics_count_help_requests_not_yet_done_by_city(app, fake, settings, store, round_, clock):
+    def help_lines() -> list[str]:
+        text = Metrics(settings, store, clock).scrape().decode()
+        return [line for line in text.splitlines() if line.startswith("floodbot_help_requests{")]
+
+    assert help_lines() == [
+        'floodbot_help_requests{city="bo-yang",status="open"} 0.0',
+        'floodbot_help_requests{city="bo-yang",status="taken"} 0.0',
+    ]
+    drill = checkins.start_round(store, ["bo-yang"], clock(), timedelta(minutes=60), "admin", drill=True)
+    for round_id in (round_.id, drill.id):  # the drill's request is practice: not counted
+        await press(app, fake, LEADER, await ask(app, fake, round_id), t.checkin_data(round_id, Answer.NEED_HELP))
+    assert 'floodbot_help_requests{city="bo-yang",status="open"} 1.0' in help_lines()
+    card = fake.messages(ADMIN_CHAT)[0]
+    await say(app, fake, fake.push_callback(ADMIN_CHAT, card.message_id, t.help_data(1, "take"), from_id=ADMIN))
+    assert help_lines() == [
+        'floodbot_help_requests{city="bo-yang",status="open"} 0.0',
+        'floodbot_help_requests{city="bo-yang",status="taken"} 1.0',
+    ]
+    await say(app, fake, fake.push_callback(ADMIN_CHAT, card.message_id, t.help_data(1, "done"), from_id=ADMIN))
+    assert all(line.endswith(" 0.0") for line in help_lines())
 
 
 async def test_only_admins_can_press_taken(app, fake, store, round_):
@@ -340,6 +364,44 @@ async def test_no_automatic_checkin(app, store, now, severity, status):
     assert store["checkin_rounds"].count == 0 and outbox.rows(store) == []
 
 
+async def sign_up(app, fake, store, chat_id: int, city: str, now) -> None:
+    code = invites.create_invite(store, city, now, timedelta(days=1), 5).code
+    await say(app, fake, fake.push_command(chat_id, "start", code))
+    await say(app, fake, fake.push_message(chat_id, "มานะ"))
+    await say(app, fake, fake.push_message(chat_id, "ประมง"))
+
+
+async def test_a_late_joiner_is_asked_in_the_open_rounds_of_their_city(app, fake, settings, store, now, clock):
+    # An admin's round for bo-yang, and one after a warning over phatong too, where nobody had registered.
+    by_admin, _ = start_checkin(store, settings, ["bo-yang"], now, "admin")
+    warning = add_warning(store, now, severity="Severe", event="Heavy Rain", cities=["bo-yang", "phatong"])
+    after_warning, _ = start_checkin(store, settings, ["bo-yang", "phatong"], now, asking.AUTO, warning)
+    closed, _ = start_checkin(store, settings, ["bo-yang"], now, "admin")
+    checkins.close_round(store, closed.id, now)
+    await run_job(app, DELIVERY_JOB)
+    clock.advance(minutes=20)
+    await sign_up(app, fake, store, 7003, "bo-yang", clock())
+    await sign_up(app, fake, store, 7004, "phatong", clock())
+    await run_job(app, DELIVERY_JOB)
+    joined = [m for m in fake.messages(7003) if m.buttons()]
+    assert [m.buttons()[0][1] for m in joined] == [t.checkin_data(r.id, Answer.SAFE) for r in (by_admin, after_warning)]
+    assert joined[1].text == t.checkin_message("บ่อยาง", t.checkin_reason("Severe", "Heavy Rain"))
+    [question] = [m for m in fake.messages(7004) if m.buttons()]
+    assert question.text == t.checkin_message("พะตง", t.checkin_reason("Severe", "Heavy Rain"))
+    # They count in the round's triage like those asked at its start, and their answer is taken.
+    await press(app, fake, 7004, question.message_id, question.buttons()[0][1])
+    by_city = {c.city_id: c for c in checkins.triage(store, after_warning.id, clock())}
+    assert (by_city["bo-yang"].asked, by_city["phatong"].asked, by_city["phatong"].safe) == (3, 1, 1)
+    # Coming back later asks nothing twice; a round older than the window asks nobody.
+    await say(app, fake, fake.push_command(7003, "stop"))
+    await say(app, fake, fake.push_command(7003, "start"))
+    clock.advance(days=2)
+    await sign_up(app, fake, store, 7005, "bo-yang", clock())
+    await run_job(app, DELIVERY_JOB)
+    assert len([m for m in fake.messages(7003) if m.buttons()]) == 2
+    assert not any(m.buttons() for m in fake.messages(7005))
+
+
 # ---- /checkin, /survey and /drill with both: admins ask now.
 async def test_checkin_command(app, fake, store, settings):
     await command(app, fake, ADMIN, "/checkin")
@@ -383,7 +445,9 @@ async def test_drill_with_checkin_and_survey(app, fake, store, settings, clock):
     reply = texts(fake, ADMIN)[-1]
     assert "ซ้อมเช็กความปลอดภัย #1 ด้วย (ส่งถึง 2 คน)" in reply and "ส่งแบบสอบถามหลังเหตุการณ์ (ซ้อม)" in reply
     [round_] = checkins.open_rounds(store, clock() - timedelta(days=1))
-    assert round_.drill and round_.warning_id is None
+    [drill] = store["drills"].rows
+    # Linked to the drill's exercise warning, so the round closes when the drill ends, as real rounds do.
+    assert round_.drill and round_.warning_id == drill["warning_id"]
     await run_job(app, DELIVERY_JOB)
     alert, question = fake.messages(LEADER)[-2:]
     assert question.text == t.checkin_message("บ่อยาง", t.CHECKIN_BY_ADMIN, drill=True)
@@ -391,12 +455,32 @@ async def test_drill_with_checkin_and_survey(app, fake, store, settings, clock):
     # The survey waits for the drill's end (its report time), then goes to those who got the drill alert.
     await run_job(app, asking.JOB_NAME)
     assert not any(r.kind == "survey" for r in outbox.rows(store))
+    assert checkins.get_round(store, round_.id).closed_at is None
     clock.advance(minutes=settings.admin.drill_report_after_minutes)
     await run_job(app, asking.JOB_NAME)
+    assert checkins.get_round(store, round_.id).closed_at == clock()
+    await press(app, fake, LEADER, question.message_id, question.buttons()[0][1])
+    assert fake.answered_callbacks[-1]["text"] == t.ROUND_CLOSED
     await run_job(app, DELIVERY_JOB)
     survey = fake.messages(LEADER)[-1]
     assert survey.text.startswith(t.DRILL_MARK) and survey.buttons()[0][1].startswith("sv:")
     assert [m.text.startswith(t.DRILL_MARK) for m in fake.messages(OTHER)][-1]
+    # Every answer edits the message: the ซ้อม mark stays at the top and the bottom of each question.
+    for _ in range(4):
+        await press(app, fake, LEADER, survey.message_id, fake.messages(LEADER)[-1].buttons()[-1][1])
+        edited = fake.messages(LEADER)[-1]
+        assert edited.message_id == survey.message_id
+        assert edited.text.startswith(t.DRILL_MARK) and edited.text.endswith(t.DRILL_MARK)
+    answer = surveys.get_answer(store, drill["warning_id"], LEADER, Livelihood.FISHING)
+    assert answer.arrived is not None and answer.loss_happened is not None
+    # A drill's answers are practice: the month's impact report leaves them out.
+    await command(app, fake, ADMIN, f"/impact {clock():%Y-%m}")
+    month = texts(fake, ADMIN)[-1]
+    assert t.IMPACT_NONE in month and fake.messages(ADMIN)[-1].method != "sendPhoto"
+    # Asked for by number, the drill's report says it is practice.
+    await command(app, fake, ADMIN, f"/impact {drill['warning_id']}")
+    summary, chart = fake.messages(ADMIN)[-2:]
+    assert summary.text.startswith("📊 <b>ผลการซ้อม (ไม่ใช่เหตุการณ์จริง): ประกาศ #") and chart.method == "sendPhoto"
 
 
 # ---- The need-help steps live in the store: a restart between two steps loses nothing.
