@@ -19,7 +19,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from alerts.render import thai_datetime
-from bot import texts
+from bot import checkin_texts, texts
 from subscribers.exports import COLUMNS
 
 HEADERS = {
@@ -30,6 +30,12 @@ HEADERS = {
     "drill_id": "การซ้อม", "started_at": "เริ่มซ้อม", "created_by": "ผู้สั่ง", "name": "ชื่อ",
     "seconds_to_ack": "วินาทีถึงรับทราบ", "at": "เวลา", "actor": "ผู้ใช้", "action": "การกระทำ",
     "allowed": "อนุญาต", "detail": "รายละเอียด",
+    # export checkins: one row per leader asked per round.
+    "round_id": "รอบเช็กความปลอดภัย", "round_started_at": "เริ่มรอบ", "drill": "ซ้อม",
+    "answer": "คำตอบล่าสุด", "answered_at": "เวลาตอบ", "answers": "คำตอบทั้งหมด",
+    "help_request_id": "คำขอความช่วยเหลือ", "help_status": "สถานะคำขอ", "location_source": "ที่มาของตำแหน่ง",
+    "people": "จำนวนคน", "need": "สิ่งที่ต้องการ", "taken_by": "ผู้รับเรื่อง", "taken_at": "เวลารับเรื่อง",
+    "done_by": "ผู้ช่วยเหลือ", "done_at": "เวลาช่วยเหลือเสร็จ",
 }
 NOTES_TITLE = "อ่านก่อน"
 NOTE_TIMES = "เวลาทั้งหมดเป็นเวลาประเทศไทย ปี พ.ศ."
@@ -79,8 +85,12 @@ def _cell(column: str, value: object, tz: ZoneInfo) -> object:
         return texts.DEPTHS.get(value, value)
     if column == "livelihood" and value:
         return texts.LIVELIHOODS.get(value, value)
-    if column == "allowed" and value is not None:
+    if column in ("allowed", "drill") and value is not None:
         return YES if value else NO
+    if column == "answer" and value:
+        return checkin_texts.ANSWERS.get(value, value)
+    if column == "help_status" and value:
+        return checkin_texts.HELP_STATUS.get(value, value)
     return value
 
 

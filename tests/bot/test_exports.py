@@ -81,7 +81,7 @@ def test_reports_xlsx_without_token_names_the_photos(site):
     assert any("/reports" in r[0].value for r in book["อ่านก่อน"].iter_rows())
 
 
-@pytest.mark.parametrize("kind", ["deliveries", "drills", "audit"])
+@pytest.mark.parametrize("kind", ["deliveries", "drills", "checkins", "audit"])
 def test_every_export_has_an_xlsx(site, kind):
     result = run_floodbot("export", kind, "--format", "xlsx", "--output", f"{kind}.xlsx", cwd=site)
     assert result.returncode == 0, result.stderr
@@ -109,3 +109,12 @@ def test_csv_times_are_bangkok_without_microseconds(site):
     (row,) = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
     assert row["created_at"] == "2025-02-25T18:30:00+07:00"
     assert row["depth"] == "knee" and row["livelihood"] == "fishing"  # CSV keeps the keys: machine-readable
+
+
+def test_checkins_xlsx_has_thai_headers(site):
+    # Why: the check-in export joined after the xlsx format; its columns showed as English keys.
+    result = run_floodbot("export", "checkins", "--format", "xlsx", "--output", "c.xlsx", cwd=site)
+    assert result.returncode == 0, result.stderr
+    header = [c.value for c in load_workbook(site / "c.xlsx")["checkins"][1]]
+    assert "คำตอบล่าสุด" in header and "สิ่งที่ต้องการ" in header
+    assert not [h for h in header if h and h.isascii()], header
