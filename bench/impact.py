@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import random
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.admin import CITIES, LEADERS_PER_CITY, timed  # the same season's scale and timer
 from bot.impact_report import render_csv, render_markdown, scope_for, write_png, write_xlsx
 from subscribers import impact
 from subscribers.db import open_db
@@ -25,16 +25,6 @@ from subscribers.leaders import Livelihood
 from subscribers.surveys import RANGES, Arrival, choices
 from subscribers.timeutil import to_db
 
-CITIES = 12
-LEADERS_PER_CITY = 20
-
-
-def timed(label: str, fn):
-    """Run `fn`, print its wall time under `label`, return its result."""
-    start = time.perf_counter()
-    result = fn()
-    print(f"{label:<34} {1000 * (time.perf_counter() - start):8.1f} ms")
-    return result
 
 
 def seed(db, threads: int, rng: random.Random, now: datetime) -> None:
