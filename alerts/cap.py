@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TypeVar
 from email.utils import parsedate_to_datetime
 from xml.etree.ElementTree import Element, tostring
 from xml.etree.ElementTree import ParseError as XMLParseError
@@ -260,26 +261,28 @@ def _info(info: Element, number: int, notes: list[str]) -> dict[str, object]:
     return fields
 
 
+T = TypeVar("T")
+
+
+def _kept(nodes: Iterable[Element], parse: Callable[[str], T], what: str, notes: list[str]) -> tuple[T, ...]:
+    """Each node's text parsed; one that does not parse is dropped with a note (`what` names it)."""
+    kept = []
+    for i, node in enumerate(nodes, start=1):
+        try:
+            kept.append(parse(node.text or ""))
+        except ParseError as exc:
+            notes.append(f"{what} {i} dropped: {exc}")
+    return tuple(kept)
+
+
 def _area(node: Element, where: str, notes: list[str]) -> Area:
     """One area; a bad polygon or circle is dropped with a note, the rest of the area is kept."""
     desc = _text(node, "areaDesc")
     label = f"{where} ({desc[:40]})" if desc else where
-    polygons = []
-    for i, p in enumerate(_children(node, "polygon"), start=1):
-        try:
-            polygons.append(parse_polygon(p.text or ""))
-        except ParseError as exc:
-            notes.append(f"{label}: polygon {i} dropped: {exc}")
-    circles = []
-    for i, c in enumerate(_children(node, "circle"), start=1):
-        try:
-            circles.append(_circle(c.text or ""))
-        except ParseError as exc:
-            notes.append(f"{label}: circle {i} dropped: {exc}")
     return Area(
         desc=desc,
-        polygons=tuple(polygons),
-        circles=tuple(circles),
+        polygons=_kept(_children(node, "polygon"), parse_polygon, f"{label}: polygon", notes),
+        circles=_kept(_children(node, "circle"), _circle, f"{label}: circle", notes),
         geocodes=tuple(
             Geocode(name=_text(g, "valueName"), value=_text(g, "value")) for g in _children(node, "geocode")
         ),
