@@ -206,7 +206,9 @@ def _pick_infos(infos: list[Element]) -> list[Element]:
     """Every info block in the language chosen for leaders: Thai, else English, else the first present."""
     chosen = None
     for prefix in _LANGS:
-        chosen = chosen or next((i for i in infos if _language(i).lower().startswith(prefix)), None)
+        chosen = next((i for i in infos if _language(i).lower().startswith(prefix)), None)
+        if chosen is not None:
+            break
     chosen = chosen if chosen is not None else (infos[0] if infos else None)
     if chosen is None:
         return []

@@ -99,7 +99,7 @@ class CityMatcher:
         severe (the earlier on a tie), and within a block its most trusted reason.
         """
         best: dict[int, tuple[int, int, MatchReason, str]] = {}
-        for block in range(len(warning.blocks)):
+        for block in range(1 + len(warning.more_info)):
             view = warning.for_block(block)
             rank = view.severity.rank
             for i, (reason, detail) in self._match_block(view).items():

@@ -202,7 +202,7 @@ class Warning(Info):  # the design names it so; it lives in its own namespace
         """The warning as one info block alone (what a city covered by that block is told)."""
         if index == 0 and not self.more_info:
             return self
-        info = self.blocks[index]
+        info = self.more_info[index - 1] if index else self.blocks[0]
         return self.model_copy(update={**{n: getattr(info, n) for n in _INFO_FIELDS}, "more_info": ()})
 
     @property

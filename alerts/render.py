@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from alerts.hazards import UNKNOWN_LABEL, EventClass, Hazard, classify_event
-from alerts.model import Severity, Status, Warning
+from alerts.model import Status, Warning
 from alerts.thaitext import escape_shortened, phone_lines, shorten, truncate_html, visible_length
 
 __all__ = [
@@ -121,7 +121,11 @@ def event_key(event: str, language: str = "th-TH") -> str | None:
 
 def advice_for(event: str, livelihood: str, language: str = "th-TH") -> str:
     """The action line for a feed event and a livelihood (`fishing`, `farming`...): never empty."""
-    hazard = classify_event(event, language).hazard
+    return _matrix_advice(classify_event(event, language).hazard, livelihood)
+
+
+def _matrix_advice(hazard: Hazard, livelihood: str) -> str:
+    """The matrix cell, or the hazard's `other` cell for a livelihood the matrix does not name."""
     matrix = advice_matrix()
     return matrix.get((hazard, livelihood)) or matrix[(hazard, "other")]
 
@@ -277,9 +281,8 @@ def _changes(warning: Warning, previous: Warning | None, tz: ZoneInfo) -> str:
     words = t["changes"]
     if previous is None:
         return ""
-    order = [Severity.UNKNOWN, Severity.MINOR, Severity.MODERATE, Severity.SEVERE, Severity.EXTREME]
     found: list[str] = []
-    new, old = order.index(warning.severity), order.index(previous.severity)
+    new, old = warning.severity.rank, previous.severity.rank
     if new != old:
         key = "severity_up" if new > old else "severity_down"
         found.append(words[key].format(severity=severity_label(previous.severity)))
@@ -298,8 +301,7 @@ def _area_key(warning: Warning) -> tuple:
 def _action(warning: Warning, hazard: Hazard, livelihood: str, places: Sequence[str]) -> str:
     """👉 what this leader does: the agency's own order for this livelihood when it gave one, else the matrix."""
     t = _templates()
-    matrix = advice_matrix()
-    advice = matrix.get((hazard, livelihood)) or matrix[(hazard, "other")]
+    advice = _matrix_advice(hazard, livelihood)
     for rule in t.get("agency_advice", []):
         if rule["livelihood"] != livelihood:
             continue
@@ -316,8 +318,12 @@ def _names_place(sentence: str, places: Sequence[str]) -> bool | None:
     """True when the sentence names one of `places`; None when it names no sea or region at all."""
     if any(p in sentence for p in places):
         return True
-    seas = {w for words in _templates()["sea_areas"].values() for w in words}
-    return False if any(s in sentence for s in seas) or "ภาค" in sentence else None
+    return False if any(s in sentence for s in _sea_words()) or "ภาค" in sentence else None
+
+
+@cache
+def _sea_words() -> frozenset[str]:
+    return frozenset(w for words in _templates()["sea_areas"].values() for w in words)
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -14,9 +14,10 @@ from sqlite_utils import Database
 
 from subscribers.impact import WARNED_KINDS, thread_of
 from subscribers.leaders import Livelihood
+from subscribers.outbox import BUTTON_SEVERITIES
 from subscribers.timeutil import from_db, to_db
 
-URGENT = ("Severe", "Extreme")
+URGENT = BUTTON_SEVERITIES  # Severe and above, the alerts that carry the รับทราบ button
 # A warning ends by an all-clear, a cancel or its expiry (the statuses of subscribers.warnings).
 ENDED = ("ended", "cancelled", "expired")
 
