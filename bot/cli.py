@@ -228,9 +228,6 @@ def add_admin_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """The after-action impact report of a warning or a month, to stdout or --output."""
-    from pathlib import Path
-    from zoneinfo import ZoneInfo
-
     from bot.impact_report import make_report, scope_for
     from subscribers.db import open_db
     from subscribers.impact import ImpactError
@@ -239,7 +236,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"report: no database at {settings.database}; run `floodbot init` first")
     db = open_db(settings.database)
     try:
-        scope = scope_for(db, ZoneInfo(settings.timezone), args.warning, args.month, _now())
+        scope = scope_for(db, settings.tz, args.warning, args.month, _now())
         text = make_report(db, scope, args.format, Path(args.output) if args.output else None)
     except ImpactError as exc:
         raise UsageError(f"report: {exc}") from None

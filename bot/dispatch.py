@@ -73,6 +73,10 @@ def previous_version(db: Database, thread: Sequence[int]) -> Warning | None:
     return None
 
 
+# The text-cache slot of the area-removed reply (info blocks count from 0).
+_REMOVED = -1
+
+
 def items_for(db: Database, settings: Settings, item: PollItem, cities: Sequence[City]) -> list[OutboxItem]:
     """The outbox rows one poll item asks for (none when it is not to be sent)."""
     if not item.send or item.warning_id is None:
@@ -89,36 +93,27 @@ def items_for(db: Database, settings: Settings, item: PollItem, cities: Sequence
     texts: dict[tuple[str, str, int], str] = {}  # rendered once per (own city, livelihood, info block)
     rows = []
     for leader in recipients(db, kind, item, covered, thread):
-        if kind is MessageKind.UPDATE and leader.city_id not in item.cities:
-            rows.append(_area_removed(item, leader, by_id, covered, settings, previous))
-            continue
-        livelihood, block = str(leader.livelihood), item.block_for(leader.city_id)
+        # An update that no longer covers the leader's city: a short reply, no button, reminders stop.
+        removed = kind is MessageKind.UPDATE and leader.city_id not in item.cities
+        livelihood = str(leader.livelihood)
+        block = _REMOVED if removed else item.block_for(leader.city_id)
         key = (leader.city_id, livelihood, block)
         if key not in texts:
-            # Each city is told the most severe info block covering it (one block: the warning itself).
-            block_cities = [c for c in covered if item.block_for(c.id) == block]
-            view = item.warning.for_block(block)
             own = by_id.get(leader.city_id)
-            texts[key] = render_for(view, kind, block_cities or covered, livelihood, settings.tz, own, previous)
+            if removed:
+                texts[key] = render_for(item.warning, kind, covered, livelihood, settings.tz, own, previous)
+            else:
+                # Each city is told the most severe info block covering it (one block: the warning itself).
+                block_cities = [c for c in covered if item.block_for(c.id) == block]
+                view = item.warning.for_block(block)
+                texts[key] = render_for(view, kind, block_cities or covered, livelihood, settings.tz, own, previous)
         rows.append(
             OutboxItem(
-                kind=out_kind, ref_id=item.warning_id, chat_id=leader.chat_id, text=texts[key], priority=priority,
+                kind=Kind.AREA_REMOVED if removed else out_kind, ref_id=item.warning_id, chat_id=leader.chat_id,
+                text=texts[key], priority=outbox.priority_for(Kind.AREA_REMOVED) if removed else priority,
             )
         )
     return rows
-
-
-def _area_removed(
-    item: PollItem, leader: Leader, cities: dict[str, City], covered: Sequence[City], settings: Settings,
-    previous: Warning | None,
-) -> OutboxItem:
-    """The short reply to a leader whose city an update no longer covers (their reminders stop with it)."""
-    own = cities.get(leader.city_id)
-    text = render_for(item.warning, MessageKind.UPDATE, covered, str(leader.livelihood), settings.tz, own, previous)
-    return OutboxItem(
-        kind=Kind.AREA_REMOVED, ref_id=item.warning_id, chat_id=leader.chat_id, text=text,
-        priority=outbox.priority_for(Kind.AREA_REMOVED),
-    )
 
 
 def _city(db: Database, settings: Settings, city_id: str) -> City | None:
@@ -141,6 +136,7 @@ def queue_in_force(db: Database, settings: Settings, chat_id: int, now: datetime
     if city is None:
         return 0
     rows = []
+    matcher = CityMatcher([city])
     for stored in warnings_in_force(db, leader.city_id, now):
         try:
             warning = Warning.model_validate_json(stored.parsed)
@@ -150,7 +146,7 @@ def queue_in_force(db: Database, settings: Settings, chat_id: int, now: datetime
         if not passes_floor(warning, city, leader.minor_opt_in) or chat_id in outbox.chats_with_messages(db, [stored.id]):
             continue
         # The city's own info block, as the poll that first sent it chose (the most severe covering it).
-        matched = CityMatcher([city]).match(warning)
+        matched = matcher.match(warning)
         view = warning.for_block(matched[0].block if matched else 0)
         rows.append(
             OutboxItem(

@@ -191,12 +191,6 @@ def drill_report(
     return "\n".join(lines)
 
 
-def admin_event(event: str) -> str:
-    """The event as leaders read it; an unknown one in a foreign language keeps the feed's words, so
-    admins can tell which it was ("ประกาศเตือนภัย: Volcano")."""
-    return render.event_label(event)
-
-
 def stats_lines(stats: list[DeliveryStat], city_names: dict[str, str], tz: ZoneInfo) -> list[str]:
     """Per warning a heading, then one line per city."""
     if not stats:
@@ -208,7 +202,7 @@ def stats_lines(stats: list[DeliveryStat], city_names: dict[str, str], tz: ZoneI
             current = stat.warning_id
             lines.append(
                 STATS_WARNING.format(
-                    id=stat.warning_id, event=html.escape(admin_event(stat.event)), sent_on=thai_datetime(stat.sent_on, tz)
+                    id=stat.warning_id, event=html.escape(render.event_label(stat.event)), sent_on=thai_datetime(stat.sent_on, tz)
                 )
             )
         acks = (

@@ -64,13 +64,9 @@ def _queue_question(db: Database, round_: CheckinRound, asked: list[checkins.Rec
     # A drill's round is linked to its exercise warning (so it closes when the drill ends), asked by the admin.
     stored = get_warning(db, round_.warning_id) if round_.warning_id is not None and not round_.drill else None
     reason = t.checkin_reason(stored.severity, stored.event) if stored else t.checkin_reason(None, None)
-    names: dict[str, str] = {}
+    names = {city_id: city_name(db, city_id) for city_id in {r.city_id for r in asked}}
     rows = [
-        Recipient(
-            chat_id=r.chat_id,
-            city_id=r.city_id,
-            text=t.checkin_message(names.setdefault(r.city_id, city_name(db, r.city_id)), reason, round_.drill),
-        )
+        Recipient(chat_id=r.chat_id, city_id=r.city_id, text=t.checkin_message(names[r.city_id], reason, round_.drill))
         for r in asked
     ]
     return enqueue_rows(db, Kind.CHECKIN, round_.id, rows, now)

@@ -53,7 +53,7 @@ async def answer_pressed(update: Update, context: Context) -> None:
         if answer == Answer.SAFE and (request is not None or result.withdrawn):
             # Coordinators see at once that this leader is safe now (a withdrawn card loses its buttons).
             changed = checkins.get_request(data.db, result.withdrawn[0]) if result.withdrawn else request
-            await post_card(context.bot, data, changed, now_safe=answer == Answer.SAFE)
+            await post_card(context.bot, data, changed, now_safe=True)
         await context.bot.send_message(leader.chat_id, t.answer_reply(result, data.settings.tz))
         raise _stop()
     city = city_name(data.db, leader.city_id)

@@ -7,17 +7,16 @@ from telegram.ext import MessageHandler, filters
 
 from bot import texts
 from bot.handlers.common import Context
+from bot.handlers.signup import livelihood_from_label
 from bot.settings import Settings
 from subscribers.leaders import get_leader, update_leader
-
-_LIVELIHOOD_BY_LABEL = {label: value for value, label in texts.LIVELIHOODS.items()} | texts.LIVELIHOOD_ALIASES
 
 
 async def plain_text(update: Update, context: Context) -> None:
     """Text outside a report: finish an interrupted sign-up, or point at /report and /help."""
     data, chat_id = context.bot_data, update.effective_chat.id
     leader = get_leader(data.db, chat_id)
-    livelihood = _LIVELIHOOD_BY_LABEL.get(update.effective_message.text.strip())
+    livelihood = livelihood_from_label(update.effective_message.text)
     if leader is None:
         reply, markup = texts.NOT_A_LEADER, None
     elif not leader.active:
