@@ -421,7 +421,7 @@ class Worker:
         """Telegram was unreachable: try the first pending row; True when it went (delivery resumes)."""
         row = outbox.probe_row(self.db)
         if row is None:
-            return await self.state.recovered(self.bot, self.db, self.settings, self.now_fn())
+            return self.state.recovered(self.db, self.now_fn())
         now = self.now_fn()
         how = plan(self.db, self.settings, row, now)
         if how.skip is not None:
@@ -435,7 +435,7 @@ class Worker:
         await self._send(row, how, ticket)
         if self.stats.sent == sent:
             return False
-        return await self.state.recovered(self.bot, self.db, self.settings, self.now_fn())
+        return self.state.recovered(self.db, self.now_fn())
 
     async def _report(self) -> None:
         """One digest per drain to the admin chat (failures, unreachable leaders), then queued notices."""
@@ -444,7 +444,7 @@ class Worker:
         if self.unreachable:
             self.state.tell_admins(delivery_text.unreachable_digest(self.unreachable))
         if self.state.outage is None and not self.state.stopping:
-            await self.state.flush_admin(self.bot, self.settings)
+            await self.state.flush_admin(self.bot)
 
 
 def make_limiter(settings: Settings) -> RateLimiter:

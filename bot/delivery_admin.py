@@ -112,7 +112,7 @@ class DeliveryState:
             log.error("delivery: Telegram unreachable since %s (%s); pausing and probing", now.isoformat(), error)
             self.tell_admins(delivery_text.outage_started(now, pending, self.settings.tz))
 
-    async def recovered(self, bot: Bot, db: Database, settings: Settings, now: datetime) -> bool:
+    def recovered(self, db: Database, now: datetime) -> bool:
         """The probe went through: end the outage, make waiting rows due now, tell the admins."""
         if self.outage is None:
             return True
@@ -122,7 +122,7 @@ class DeliveryState:
         since, self.outage, self.failing = self.outage.since, None, 0
         pending = outbox.counts(db).get("pending", 0)
         log.warning("delivery: Telegram reachable again (%d rows made due now, %d pending)", retried, pending)
-        self.tell_admins(delivery_text.outage_over(since, now, pending, settings.tz))
+        self.tell_admins(delivery_text.outage_over(since, now, pending, self.settings.tz))
         return True
 
     def tell_admins(self, text: str) -> None:
@@ -130,9 +130,9 @@ class DeliveryState:
         if self.settings.telegram.admin_chat_id is not None:
             self.admin_notices.append(text)
 
-    async def flush_admin(self, bot: Bot, settings: Settings) -> None:
+    async def flush_admin(self, bot: Bot) -> None:
         """Send queued admin notices in order; stop at the first that cannot go (it is kept)."""
-        chat = settings.telegram.admin_chat_id
+        chat = self.settings.telegram.admin_chat_id
         while self.admin_notices and chat is not None:
             ticket = await self.limiter.acquire(chat)
             try:
