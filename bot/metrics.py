@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from bot.settings import Settings
 from subscribers.feed_health import all_health
-from subscribers.monitoring import store_figures
+from subscribers.monitoring import oldest_due_at, store_figures
 
 # What a drain reports (DeliveryStats' fields) -> the `outcome` label of floodbot_messages_total.
 DELIVERY_OUTCOMES = {"sent": "sent", "failed": "failed", "retried": "retried", "http_429": "rate_limited"}
@@ -97,7 +97,7 @@ def stall_reasons(settings: Settings, db: Database, beats: Heartbeats, now: date
     last_drain = beats.last_drain_at or beats.started_at
     if (now - last_drain).total_seconds() > drain_bound:
         reasons.append(f"delivery: no pass finished for {_age(now, last_drain)} s (bound {drain_bound} s)")
-    due = store_figures(db, now).oldest_due_at
+    due = oldest_due_at(db, now)
     if due is not None and (now - due).total_seconds() > drain_bound:
         reasons.append(f"delivery: a due message has waited {_age(now, due)} s (bound {drain_bound} s)")
     return reasons

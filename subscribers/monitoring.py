@@ -24,11 +24,9 @@ class StoreFigures(BaseModel):
     help_requests: dict[tuple[str, str], int] = {}
 
 
-def store_figures(db: Database, now: datetime) -> StoreFigures:
-    """Outbox rows per status, the oldest pending and oldest due rows, leaders per (city, state), acks,
-    help requests not yet done per (city, status)."""
-    pending = next(iter(db.query("select min(created_at) as at from outbox where status in ('pending', 'sending')")))
-    # Due: pending and its (re)try time has come; a row waiting out retry_after is not late.
+def oldest_due_at(db: Database, now: datetime) -> datetime | None:
+    """When the longest-waiting due row became due: pending and its (re)try time has come (a row
+    waiting out retry_after is not late)."""
     due = next(
         iter(
             db.query(
@@ -38,6 +36,13 @@ def store_figures(db: Database, now: datetime) -> StoreFigures:
             )
         )
     )
+    return from_db(due["at"])
+
+
+def store_figures(db: Database, now: datetime) -> StoreFigures:
+    """Outbox rows per status, the oldest pending and oldest due rows, leaders per (city, state), acks,
+    help requests not yet done per (city, status)."""
+    pending = next(iter(db.query("select min(created_at) as at from outbox where status in ('pending', 'sending')")))
     leaders = {
         (row["city_id"], "active" if row["active"] else "inactive"): row["n"]
         for row in db.query("select city_id, active, count(*) as n from leaders group by city_id, active")
@@ -51,7 +56,7 @@ def store_figures(db: Database, now: datetime) -> StoreFigures:
     return StoreFigures(
         outbox_by_status=counts(db),
         oldest_pending_at=from_db(pending["at"]),
-        oldest_due_at=from_db(due["at"]),
+        oldest_due_at=oldest_due_at(db, now),
         leaders=leaders,
         acknowledgements=acks,
         help_requests=help_requests,
