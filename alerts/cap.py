@@ -336,8 +336,13 @@ def _rss_item(item: Element) -> IndexItem:
 def _atom_entry(entry: Element) -> IndexItem:
     links = _children(entry, "link")
     # Prefer the link typed as CAP, else the alternate one, else the first with an href.
-    chosen = next((x for x in links if "cap" in (x.get("type") or "")), None)
-    chosen = chosen or next((x for x in links if x.get("rel", "alternate") == "alternate"), None)
+    # (An Element with no children is falsy, so each choice is tested against None, not by truth.)
+    with_href = [x for x in links if (x.get("href") or "").strip()]
+    chosen = next((x for x in with_href if "cap" in (x.get("type") or "")), None)
+    if chosen is None:
+        chosen = next((x for x in with_href if x.get("rel", "alternate") == "alternate"), None)
+    if chosen is None and with_href:
+        chosen = with_href[0]
     href = (chosen.get("href") or "").strip() if chosen is not None else ""
     # The link is the full CAP; NWS puts a stub <alert> beside it. Only an entry without one is read in place.
     embedded = b"" if href else _embedded(entry)

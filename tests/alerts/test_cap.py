@@ -281,6 +281,23 @@ def test_atom_entries_fail_alone():
     assert index.skipped == ["Atom entry 2 (nothing to read) skipped: no <link href> and no CAP alert inside"]
 
 
+def test_atom_entry_prefers_the_cap_link_then_alternate_then_any_href():
+    # NWS-style entries list an HTML alternate before the CAP link; the CAP one must win.
+    feed = b"""<feed xmlns="http://www.w3.org/2005/Atom">
+      <entry><id>cap</id><link rel="alternate" type="text/html" href="http://example.org/page.html"/>
+        <link rel="related" type="application/cap+xml" href="http://example.org/alert.cap"/></entry>
+      <entry><id>alt</id><link rel="self" href="http://example.org/self"/>
+        <link rel="alternate" href="http://example.org/alt.xml"/></entry>
+      <entry><id>any</id><link rel="self" type="application/cap+xml"/><link rel="via" href="http://example.org/via.xml"/></entry>
+    </feed>"""
+    links = {i.guid: i.link for i in read_cap_index(feed).items}
+    assert links == {
+        "cap": "http://example.org/alert.cap",
+        "alt": "http://example.org/alt.xml",
+        "any": "http://example.org/via.xml",
+    }
+
+
 def test_rss_item_without_link_is_skipped_alone():
     feed = b"""<rss version="2.0"><channel>
       <item><title>lost</title><pubDate>Mon, 01 Jan 2026 05:00:00 +0000</pubDate></item>
