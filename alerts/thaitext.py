@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 ELLIPSIS = "…"
 # Telegram's limit on a message's text after entity parsing, in UTF-16 code units.
@@ -98,8 +98,13 @@ def _tokenizer() -> Callable[[str], list[str]]:
 
 def words(text: str) -> list[str]:
     """`text` split at Thai word boundaries and spaces (newmm); the pieces join back to `text`."""
-    if not text:
-        return []
+    return list(_segment(text)) if text else []
+
+
+@lru_cache(maxsize=4096)
+def _segment(text: str) -> tuple[str, ...]:
+    # Cached: a render measures the same lines (title, areas, times) at every agency-line length it tries,
+    # and every leader of a city and livelihood shares them. Inputs are lines and cut heads, not whole feeds.
     pieces = _tokenizer()(text)
     if "".join(pieces) != text:  # never lose a character, whatever the segmenter does
         pieces = list(text)
@@ -110,7 +115,7 @@ def words(text: str) -> list[str]:
             merged[-1] += piece
         else:
             merged.append(piece)
-    return merged
+    return tuple(merged)
 
 
 def shorten(text: str, limit: int) -> str:
