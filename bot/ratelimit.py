@@ -89,6 +89,8 @@ class RateLimiter:
         self._group_starts: dict[int, deque[float]] = {}
         self._window: deque[Ticket] = deque(maxlen=self.window_limit or 1)
         self._rtts: deque[float] = deque(maxlen=RTT_SAMPLES)
+        # min and max of `_rtts`, kept by `release` (checks read them far more often than answers come).
+        self._rtt_min = self._rtt_max = 0.0
         # Tickets taken and not yet released: calls on their way to Telegram or waiting for its answer.
         self.outstanding = 0
 
@@ -121,7 +123,7 @@ class RateLimiter:
         """The estimated spread of one-way delays to Telegram (half the spread of recent round trips)."""
         if len(self._rtts) < 2:
             return 0.0
-        return min(MAX_SPREAD_SECONDS, (max(self._rtts) - min(self._rtts)) / 2)
+        return min(MAX_SPREAD_SECONDS, (self._rtt_max - self._rtt_min) / 2)
 
     def _bucket_delay(self, now: float) -> float:
         start = max(self._next_free - (self.burst - 1) * self.interval, self._paused_until)
@@ -131,8 +133,7 @@ class RateLimiter:
         """Seconds until one more send surely arrives over a second after the `rate`-th before it."""
         if self.window_limit is None or len(self._window) < self.window_limit:
             return 0.0
-        fastest = min(self._rtts) / 2 if self._rtts else 0.0
-        slowest = max(self._rtts) / 2 if self._rtts else 0.0
+        fastest, slowest = self._rtt_min / 2, self._rtt_max / 2
         oldest = self._window[0]
         late = min(oldest.one_way(slowest) - fastest, MAX_SPREAD_SECONDS)
         return max(0.0, oldest.started_at + late + WINDOW_SECONDS + SAFETY_SECONDS - now)
@@ -180,6 +181,7 @@ class RateLimiter:
         self.outstanding -= 1
         ticket.done_at = self.clock()
         self._rtts.append(ticket.done_at - ticket.started_at)
+        self._rtt_min, self._rtt_max = min(self._rtts), max(self._rtts)
 
     def pause(self, seconds: float) -> None:
         """Telegram said retry_after: nothing goes out for `seconds` (at most MAX_PAUSE_SECONDS)."""
