@@ -268,12 +268,8 @@ class Worker:
                 break
             if row.chat_id in self.busy_chats or not self.limiter.chat_ready(row.chat_id):
                 continue
-            now = self.now_fn()
-            how = plan(self.db, self.settings, row, now)
-            if how.skip is not None:
-                with short_busy(self.db):
-                    outbox.mark_skipped(self.db, row.id, how.skip, now)
-                self.stats.skipped += 1
+            how = self._plan(row)
+            if how is None:
                 progressed = True
                 continue
             while len(self.in_flight) >= self.concurrency:
@@ -287,6 +283,17 @@ class Worker:
             task.add_done_callback(lambda t, r=row: self._done(r, t))
             progressed = True
         return progressed
+
+    def _plan(self, row: OutboxRow) -> Plan | None:
+        """How this row goes out now, or None when it is skipped (marked so, with the reason)."""
+        now = self.now_fn()
+        how = plan(self.db, self.settings, row, now)
+        if how.skip is None:
+            return how
+        with short_busy(self.db):
+            outbox.mark_skipped(self.db, row.id, how.skip, now)
+        self.stats.skipped += 1
+        return None
 
     def _claim(self, row: OutboxRow, ticket: Ticket) -> bool:
         """Move the row to sending; the ticket goes back if it cannot be (taken, or the store failed)."""
@@ -422,11 +429,8 @@ class Worker:
         row = outbox.probe_row(self.db)
         if row is None:
             return self.state.recovered(self.db, self.now_fn())
-        now = self.now_fn()
-        how = plan(self.db, self.settings, row, now)
-        if how.skip is not None:
-            with short_busy(self.db):
-                outbox.mark_skipped(self.db, row.id, how.skip, now)
+        how = self._plan(row)
+        if how is None:
             return False
         ticket = await self.limiter.acquire(row.chat_id)
         if not self._claim(row, ticket):
