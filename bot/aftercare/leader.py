@@ -58,10 +58,9 @@ async def answer_pressed(update: Update, context: Context) -> None:
         raise _stop()
     city = city_name(data.db, leader.city_id)
     await post_card(context.bot, data, request)
+    (share, *others) = t.location_keyboard(city)  # the first row shares the phone's location
     keyboard = ReplyKeyboardMarkup(
-        [[KeyboardButton(t.SEND_LOCATION, request_location=True)], [t.USE_AREA.format(city=city)]],
-        resize_keyboard=True,
-        one_time_keyboard=True,
+        [[KeyboardButton(share[0], request_location=True)], *others], resize_keyboard=True, one_time_keyboard=True
     )
     await context.bot.send_message(leader.chat_id, t.help_started(city, request.id), reply_markup=keyboard)
     raise _stop()
