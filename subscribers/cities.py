@@ -27,7 +27,7 @@ def sync_cities(db: Database, cities: list[CityLike], now: datetime) -> None:
     """Insert or update every configured city; cities no longer configured are kept (leaders point at them)."""
     with db.atomic():
         for city in cities:
-            db["cities"].upsert(
+            db.table("cities").upsert(
                 {
                     "id": city.id,
                     "name_th": city.name_th,

@@ -122,7 +122,7 @@ def start_drill(
             now,
         )
         drill_id = (
-            db["drills"]
+            db.table("drills")
             .insert(
                 {
                     "warning_id": warning_id,
@@ -185,7 +185,7 @@ def results(db: Database, drill: Drill) -> list[CityResult]:
 def record_results(db: Database, drill: Drill, cities: list[CityResult], now: datetime) -> None:
     """Keep the per-leader results for the evaluation team and mark the drill reported."""
     with db.atomic():
-        db["drill_results"].upsert_all(
+        db.table("drill_results").upsert_all(
             (
                 {
                     "drill_id": drill.id,

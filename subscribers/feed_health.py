@@ -52,7 +52,7 @@ def _health(row: dict) -> FeedHealth:
 
 
 def _save(db: Database, health: FeedHealth) -> None:
-    db["feed_health"].upsert(
+    db.table("feed_health").upsert(
         {
             "feed": health.feed,
             "last_attempt": to_db(health.last_attempt) if health.last_attempt else None,

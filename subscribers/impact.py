@@ -82,7 +82,7 @@ class _Unit(BaseModel):
 
 def thread_of(db: Database, warning_id: int) -> list[int]:
     """Every version of this warning's thread: the earlier ones and those that came after it."""
-    if not db["warnings"].count_where("id = ?", [warning_id]):
+    if not db.table("warnings").count_where("id = ?", [warning_id]):
         raise ImpactError(f"no warning {warning_id}")
     ids = {warning_id}
     todo = [warning_id]

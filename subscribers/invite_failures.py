@@ -11,7 +11,7 @@ from subscribers.timeutil import from_db, to_db
 
 def record_failure(db: Database, chat_id: int, now: datetime) -> None:
     """Count one wrong code from this chat."""
-    db["invite_failures"].insert({"chat_id": chat_id, "at": to_db(now)})
+    db.table("invite_failures").insert({"chat_id": chat_id, "at": to_db(now)})
 
 
 def failures_since(db: Database, chat_id: int, since: datetime) -> list[datetime]:

@@ -62,7 +62,7 @@ def upsert_leader(
     with db.atomic():
         existing = get_leader(db, chat_id)
         if existing is None:
-            db["leaders"].insert(
+            db.table("leaders").insert(
                 {
                     "chat_id": chat_id,
                     "name": name,
@@ -76,7 +76,7 @@ def upsert_leader(
                 }
             )
         else:
-            db["leaders"].update(
+            db.table("leaders").update(
                 chat_id,
                 {
                     "city_id": city_id,
@@ -105,7 +105,7 @@ def update_leader(db: Database, chat_id: int, now: datetime, **fields: object) -
     if unknown:
         raise ValueError(f"cannot update {sorted(unknown)}")
     values = {k: (str(v) if isinstance(v, StrEnum) else int(v) if isinstance(v, bool) else v) for k, v in fields.items()}
-    db["leaders"].update(chat_id, {**values, "updated_at": to_db(now)})
+    db.table("leaders").update(chat_id, {**values, "updated_at": to_db(now)})
 
 
 def deactivate(db: Database, chat_id: int, reason: str, now: datetime) -> None:

@@ -67,7 +67,7 @@ def create_notice(
     """Store a notice and enqueue it to the active leaders of `cities` (None = all); (notice id, rows)."""
     with db.atomic():
         notice_id = (
-            db["notices"]
+            db.table("notices")
             .insert(
                 {
                     "kind": kind,

@@ -88,7 +88,7 @@ def start_draft(db: Database, chat_id: int, now: datetime, warning_id: int | Non
 def save_draft(db: Database, draft: ReportDraft, now: datetime) -> None:
     """Store the draft (one per chat)."""
     draft.updated_at = now
-    db["report_drafts"].upsert(
+    db.table("report_drafts").upsert(
         {
             "chat_id": draft.chat_id,
             "draft": draft.model_dump_json(),
@@ -131,7 +131,7 @@ def add_photo(draft: ReportDraft, file_id: str, media_group_id: str | None) -> b
 def finish_report(db: Database, draft: ReportDraft, city_id: str, depth: Depth | None, now: datetime) -> FieldReport:
     """Store the draft as a numbered report and drop the draft."""
     with db.atomic():
-        table = db["field_reports"]
+        table = db.table("field_reports")
         table.insert(
             {
                 "chat_id": draft.chat_id,
@@ -189,6 +189,6 @@ def warning_for_message(db: Database, chat_id: int, message_id: int) -> int | No
     if row is None:
         return None
     # The outbox may outlive a pruned warning; only link what the foreign key accepts.
-    if not db["warnings"].count_where("id = ?", [row["ref_id"]]):
+    if not db.table("warnings").count_where("id = ?", [row["ref_id"]]):
         return None
     return row["ref_id"]

@@ -124,7 +124,7 @@ def successors_of(db: Database, sender: str, identifier: str) -> list[StoredWarn
 
 def store_version(db: Database, new: NewVersion, now: datetime, supersedes: int | None = None) -> int:
     """Insert one version and its references; returns the row id. Call inside `db.atomic()`."""
-    db["warnings"].insert(
+    db.table("warnings").insert(
         {
             "feed": new.feed,
             "sender": new.sender,
@@ -148,7 +148,7 @@ def store_version(db: Database, new: NewVersion, now: datetime, supersedes: int 
     warning_id = db.execute("select last_insert_rowid()").fetchone()[0]
     refs = [{"warning_id": warning_id, "sender": s, "identifier": i} for s, i in dict.fromkeys(new.references)]
     if refs:
-        db["warning_references"].insert_all(refs, ignore=True)
+        db.table("warning_references").insert_all(refs, ignore=True)
     return warning_id
 
 
