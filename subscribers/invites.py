@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -62,7 +63,7 @@ def create_invite(
     return invite
 
 
-def _row_to_invite(row: dict) -> Invite:
+def _row_to_invite(row: dict[str, Any]) -> Invite:
     return Invite(
         code=row["code"],
         city_id=row["city_id"],

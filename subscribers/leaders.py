@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -36,7 +37,7 @@ class Leader(BaseModel):
     inactive_reason: str | None = None
 
 
-def _from_row(row: dict) -> Leader:
+def _from_row(row: dict[str, Any]) -> Leader:
     return Leader(
         chat_id=row["chat_id"],
         name=row["name"] or "",
