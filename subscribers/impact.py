@@ -173,7 +173,7 @@ def summarize_ranges(ranges: list[LossRange]) -> RangeSummary:
     if not ranges:
         return RangeSummary()
     low = sum(BOUNDS[r][0] for r in ranges)
-    high = sum(BOUNDS[r][1] if BOUNDS[r][1] is not None else BOUNDS[r][0] for r in ranges)
+    high = sum(hi if (hi := BOUNDS[r][1]) is not None else BOUNDS[r][0] for r in ranges)
     median = RANGES[statistics.median_low(RANGES.index(r) for r in ranges)]
     return RangeSummary(
         n=len(ranges), low=low, high=high, open_ended=sum(BOUNDS[r][1] is None for r in ranges), median=median

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import cast
 
 from pydantic import BaseModel, Field
 from sqlite_utils import Database
@@ -73,7 +74,7 @@ class FieldReport(BaseModel):
 def get_draft(db: Database, chat_id: int, now: datetime, max_age: timedelta) -> ReportDraft | None:
     """This chat's draft, unless it was last touched more than `max_age` ago."""
     row = next(iter(db.query("select * from report_drafts where chat_id = ?", [chat_id])), None)
-    if row is None or from_db(row["updated_at"]) < now - max_age:
+    if row is None or cast(datetime, from_db(row["updated_at"])) < now - max_age:  # NOT NULL
         return None
     return ReportDraft.model_validate_json(row["draft"])
 
@@ -146,7 +147,7 @@ def finish_report(db: Database, draft: ReportDraft, city_id: str, depth: Depth |
                 "created_at": to_db(now),
             }
         )
-        report_id = table.last_pk
+        report_id = cast(int, table.last_pk)
         db.execute("delete from report_drafts where chat_id = ?", [draft.chat_id])
     report = get_report(db, report_id)
     assert report is not None
@@ -191,4 +192,5 @@ def warning_for_message(db: Database, chat_id: int, message_id: int) -> int | No
     # The outbox may outlive a pruned warning; only link what the foreign key accepts.
     if not db.table("warnings").count_where("id = ?", [row["ref_id"]]):
         return None
-    return row["ref_id"]
+    ref_id: int = row["ref_id"]
+    return ref_id
