@@ -81,6 +81,7 @@ def read_cap_index(data: bytes) -> CapIndex:
     """
     root = safe_xml(data)
     kind = local_name(root.tag)
+    read: Callable[[Element], IndexItem]
     if kind == "rss":
         channel = _child(root, "channel")
         entries, read, name = (_children(channel, "item") if channel is not None else []), _rss_item, "RSS item"
@@ -319,7 +320,8 @@ def _embedded(entry: Element) -> bytes:
     """A CAP <alert> carried inside the entry (in <content> or directly), serialised for parse_cap."""
     for node in entry.iter():
         if local_name(node.tag) == "alert":
-            return tostring(node, encoding="utf-8")
+            data: bytes = tostring(node, encoding="utf-8")  # typeshed: Any for a named encoding
+            return data
     return b""
 
 

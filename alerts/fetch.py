@@ -151,6 +151,6 @@ def _connection_problem(exc: BaseException, url: str) -> str:
     return f"cannot connect to {host}: {_short(exc)}"
 
 
-def _short(exc: Exception) -> str:
+def _short(exc: BaseException) -> str:
     text = str(exc)
     return text if len(text) <= 200 else text[:197] + "..."

@@ -10,6 +10,7 @@ import hashlib
 import json
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -138,7 +139,7 @@ _LATER_FIELDS = {"more_info": [], "scope": "Public", "notes": []}
 _INFO_FIELDS = tuple(Info.model_fields)
 
 
-def stable_dump(model: BaseModel, exclude: set[str]) -> dict:
+def stable_dump(model: BaseModel, exclude: set[str]) -> dict[str, Any]:
     """The JSON dump a fingerprint hashes: later fields are left out while at their default."""
     payload = model.model_dump(mode="json", exclude=exclude)
     for name, default in _LATER_FIELDS.items():

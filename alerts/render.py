@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import NotRequired, TypedDict, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -55,10 +55,66 @@ class MessageKind(StrEnum):
     DRILL = "drill"
 
 
+class _Titles(TypedDict):
+    title: str
+    title_unknown: str
+
+
+class _Cancel(_Titles):
+    body: str
+
+
+class _AllClear(_Titles):
+    remains: dict[str, str]  # hazard class -> what still holds
+
+
+class _Severity(TypedDict):
+    symbol: str
+    word: str
+
+
+class _AgencyAdvice(TypedDict):
+    livelihood: str
+    all: list[str]
+    advice: str
+
+
+class _WaterLevel(TypedDict):
+    level: str
+    bank: str
+    rising: str
+    falling: str
+    situation: dict[str, str]
+
+
+class _Templates(TypedDict):
+    """The shape of `data/templates.toml`."""
+
+    months: list[str]
+    datetime: str
+    when: str
+    when_same_year: str
+    max_lines: int
+    layout: dict[str, str]
+    who: dict[str, str]
+    changes: dict[str, str]
+    severity: dict[str, _Severity]
+    cancel: _Cancel
+    all_clear: _AllClear
+    dropped: dict[str, str]
+    drill: dict[str, str]
+    agency_words: dict[str, list[str]]
+    agency_advice: NotRequired[list[_AgencyAdvice]]
+    agency_short: dict[str, str]
+    sea_areas: dict[str, list[str]]
+    water_level: _WaterLevel
+    senders: dict[str, str]
+
+
 @cache
-def _templates() -> dict[str, Any]:
+def _templates() -> _Templates:
     text = resources.files("alerts").joinpath("data/templates.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return cast(_Templates, tomllib.loads(text))  # the TOML boundary: the file is ours, shaped as above
 
 
 @cache
@@ -205,7 +261,7 @@ def render_alert(
     return _join([marks[0], *top, agency, source, marks[1]])
 
 
-def _title(texts: dict[str, Any], label: str, found: EventClass) -> str:
+def _title(texts: _Titles, label: str, found: EventClass) -> str:
     # "ยกเลิกประกาศเตือนภัยประกาศเตือนภัย" would repeat itself: an unknown event has its own title.
     return texts["title"].format(event=label) if found.known else texts["title_unknown"]
 
@@ -294,7 +350,7 @@ def _changes(warning: Warning, previous: Warning | None, tz: ZoneInfo) -> str:
     return t["layout"]["changed"].format(changes=" · ".join(found) if found else words["none"])
 
 
-def _area_key(warning: Warning) -> tuple:
+def _area_key(warning: Warning) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
     return tuple(sorted((a.desc, tuple(sorted((g.name, g.value) for g in a.geocodes))) for a in warning.areas))
 
 

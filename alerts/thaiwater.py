@@ -95,12 +95,12 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
 
 
-def _obj(row: dict, key: str) -> dict:
+def _obj(row: dict[str, Any], key: str) -> dict[str, Any]:
     value = row.get(key)
     return value if isinstance(value, dict) else {}
 
 
-def _row_warning(row: dict, feed: str, min_level: int) -> Warning | None:
+def _row_warning(row: dict[str, Any], feed: str, min_level: int) -> Warning | None:
     percent = _number(row.get("storage_percent"))
     level_value = _number(row.get("situation_level"))
     level = int(level_value) if level_value is not None else (

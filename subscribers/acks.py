@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import cast
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -74,7 +75,7 @@ def record_ack(db: Database, warning_id: int, chat_id: int, now: datetime) -> da
                 )
             )
         )
-    return from_db(row["acked_at"])
+    return cast(datetime, from_db(row["acked_at"]))  # NOT NULL
 
 
 def acked_at(db: Database, warning_id: int, chat_id: int) -> datetime | None:
@@ -107,7 +108,7 @@ def acks_for(db: Database, warning_id: int, city_id: str | None = None) -> list[
         "select a.warning_id, a.chat_id, l.city_id, a.acked_at from acknowledgements a"
         " join leaders l on l.chat_id = a.chat_id where a.warning_id = ?"
     )
-    params: list = [warning_id]
+    params: list[int | str] = [warning_id]
     if city_id is not None:
         sql += " and l.city_id = ?"
         params.append(city_id)

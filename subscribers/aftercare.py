@@ -7,6 +7,7 @@ These are the decisions the dispatch side calls; sending goes through the outbox
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -40,7 +41,9 @@ def _asked(db: Database, table: str, ids: list[int]) -> bool:
     return bool(db.execute(f"select 1 from {table} where warning_id in ({marks}) limit 1", ids).fetchone())
 
 
-def _due(db: Database, sql: str, params: list, table: str, keep=None) -> list[Due]:
+def _due(
+    db: Database, sql: str, params: list[str], table: str, keep: Callable[[list[int]], bool] | None = None
+) -> list[Due]:
     found: list[Due] = []
     seen: set[int] = set()
     for row in db.query(sql, params):

@@ -13,7 +13,7 @@ from subscribers.timeutil import to_db
 
 def record(db: Database, now: datetime, actor: str, action: str, allowed: bool = True, **detail: Any) -> None:
     """Append one entry; `detail` is kept as JSON."""
-    db["audit_log"].insert(
+    db.table("audit_log").insert(
         {
             "at": to_db(now),
             "actor": actor,

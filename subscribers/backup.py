@@ -35,7 +35,7 @@ def backup(source: Path | str, target: Path | str) -> int:
             tables = {r[0] for r in dst.execute("select name from sqlite_master where type = 'table'")}
             if check != "ok" or "leaders" not in tables:
                 raise BackupError(f"the copy of {source} does not check out ({check}); is it a floodbot database?")
-            leaders = dst.execute("select count(*) from leaders").fetchone()[0]
+            leaders: int = dst.execute("select count(*) from leaders").fetchone()[0]
             # A backup is one self-contained file: no WAL beside it.
             dst.execute("PRAGMA journal_mode = DELETE")
         finally:

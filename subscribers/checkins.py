@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, cast
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -133,7 +134,7 @@ class CityTriage(BaseModel):
     unknown: list[int]
 
 
-def _round(row: dict) -> CheckinRound:
+def _round(row: dict[str, Any]) -> CheckinRound:
     return CheckinRound(
         id=row["id"],
         warning_id=row["warning_id"],
@@ -168,7 +169,7 @@ def start_round(
                 "drill": int(drill),
             }
         )
-        round_id = rounds.last_pk
+        round_id = cast(int, rounds.last_pk)
         db.table("checkin_recipients").insert_all(
             [{"round_id": round_id, "chat_id": x.chat_id, "city_id": x.city_id} for x in active_leaders(db, city_ids)],
             ignore=True,
@@ -236,7 +237,7 @@ def record_answer(db: Database, round_id: int, chat_id: int, answer: Answer, now
                     "updated_at": to_db(now),
                 }
             )
-            current = get_request(db, requests.last_pk)
+            current = get_request(db, cast(int, requests.last_pk))
         if answer == Answer.NEED_HELP and current is not None and current.status in (HelpStatus.OPEN, HelpStatus.TAKEN):
             # The steps (re)start at the location, as the chat asks for it.
             db.execute(
@@ -317,7 +318,7 @@ _REQUEST_SQL = (
 )
 
 
-def _request(row: dict) -> HelpRequest:
+def _request(row: dict[str, Any]) -> HelpRequest:
     return HelpRequest(
         id=row["id"],
         round_id=row["round_id"],
@@ -367,14 +368,14 @@ def help_requests(
     """Requests in these statuses (default: not yet done), of one city or all, oldest first."""
     marks = ", ".join("?" for _ in statuses)
     sql = f"{_REQUEST_SQL} where h.status in ({marks})"
-    params: list = [str(s) for s in statuses]
+    params: list[str] = [str(s) for s in statuses]
     if city_id is not None:
         sql += " and h.city_id = ?"
         params.append(city_id)
     return [_request(r) for r in db.query(sql + " order by h.created_at, h.id", params)]
 
 
-def _update(db: Database, request_id: int, now: datetime, fields: dict) -> HelpRequest:
+def _update(db: Database, request_id: int, now: datetime, fields: dict[str, Any]) -> HelpRequest:
     found = get_request(db, request_id)
     if found is None:
         raise CheckinError(f"no help request {request_id}")
@@ -540,7 +541,7 @@ def save_summary(db: Database, round_id: int, city_id: str, message_id: int, bod
     )
 
 
-def checkin_rows(db: Database) -> list[dict]:
+def checkin_rows(db: Database) -> list[dict[str, Any]]:
     """The whole record, one row per leader asked per round: the latest answer, every answer, the help request."""
     sql = """
     select r.round_id, c.warning_id, c.started_at as round_started_at, c.drill, r.city_id, r.chat_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -27,7 +27,7 @@ def sync_cities(db: Database, cities: list[CityLike], now: datetime) -> None:
     """Insert or update every configured city; cities no longer configured are kept (leaders point at them)."""
     with db.atomic():
         for city in cities:
-            db["cities"].upsert(
+            db.table("cities").upsert(
                 {
                     "id": city.id,
                     "name_th": city.name_th,
@@ -75,6 +75,6 @@ def retire_unconfigured(db: Database, configured: list[str]) -> list[RetiredCity
     return result
 
 
-def city_row(db: Database, city_id: str) -> dict | None:
+def city_row(db: Database, city_id: str) -> dict[str, Any] | None:
     """A stored city's columns (id, names, codes, point, min_severity), or None."""
     return next(iter(db.query("select * from cities where id = ?", [city_id])), None)

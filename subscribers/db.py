@@ -42,7 +42,7 @@ def open_db(path: Path | str | None = None, *, memory: bool = False, create: boo
             _check_writable(db)
     except sqlite3.OperationalError as exc:
         db.close()
-        raise _access_error(Path(path), exc) from exc
+        raise _access_error(Path(path or ":memory:"), exc) from exc
     return db
 
 

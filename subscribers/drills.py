@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -71,7 +72,7 @@ class CityResult(BaseModel):
         return self.acked[-1] if self.acked else None
 
 
-def _drill(row: dict) -> Drill:
+def _drill(row: dict[str, Any]) -> Drill:
     cities = json.loads(row["cities"])
     return Drill(
         id=row["id"],
@@ -121,8 +122,8 @@ def start_drill(
             ),
             now,
         )
-        drill_id = (
-            db["drills"]
+        drill_id = cast(int, (
+            db.table("drills")
             .insert(
                 {
                     "warning_id": warning_id,
@@ -133,7 +134,7 @@ def start_drill(
                 }
             )
             .last_pk
-        )
+        ))
         recipients = [
             Recipient(chat_id=leader.chat_id, city_id=leader.city_id, text=texts[(leader.city_id, leader.livelihood)])
             for leader in active_leaders(db, cities)
@@ -185,7 +186,7 @@ def results(db: Database, drill: Drill) -> list[CityResult]:
 def record_results(db: Database, drill: Drill, cities: list[CityResult], now: datetime) -> None:
     """Keep the per-leader results for the evaluation team and mark the drill reported."""
     with db.atomic():
-        db["drill_results"].upsert_all(
+        db.table("drill_results").upsert_all(
             (
                 {
                     "drill_id": drill.id,

@@ -8,8 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -52,6 +53,7 @@ def _photos(value: str | None) -> list[str]:
 
 def latest_reports(db: Database, city_id: str | None = None, limit: int | None = None) -> list[FieldReport]:
     """Field reports, newest first, of one city or all; at most `limit`."""
+    params: list[str | int]
     where, params = ("where r.city_id = ?", [city_id]) if city_id else ("", [])
     sql = (
         "select r.*, l.name as leader_name from field_reports r left join leaders l on l.chat_id = r.chat_id"
@@ -78,7 +80,7 @@ def latest_reports(db: Database, city_id: str | None = None, limit: int | None =
     ]
 
 
-def _report_rows(db: Database) -> Iterator[dict]:
+def _report_rows(db: Database) -> Iterator[dict[str, Any]]:
     livelihoods = {r["chat_id"]: r["livelihood"] for r in db.query("select chat_id, livelihood from leaders")}
     for r in latest_reports(db):
         yield {
@@ -97,7 +99,7 @@ def _report_rows(db: Database) -> Iterator[dict]:
         }
 
 
-def _rows(db: Database, kind: str) -> Iterator[dict]:
+def _rows(db: Database, kind: str) -> Iterable[dict[str, Any]]:
     if kind == "reports":
         return _report_rows(db)
     if kind == "deliveries":
@@ -149,7 +151,7 @@ def mask_code(code: str) -> str:
     return code[:2] + "•" * max(4, len(code) - 2)
 
 
-def _masked_audit(rows: Iterator[dict]) -> Iterator[dict]:
+def _masked_audit(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for row in rows:
         row = dict(row)
         try:
@@ -162,7 +164,7 @@ def _masked_audit(rows: Iterator[dict]) -> Iterator[dict]:
         yield row
 
 
-def export_rows(db: Database, kind: str, tz: tzinfo = UTC) -> list[dict]:
+def export_rows(db: Database, kind: str, tz: tzinfo = UTC) -> list[dict[str, Any]]:
     """One export's rows in column order: times as aware datetimes in `tz`, invite codes masked."""
     if kind not in KINDS:
         raise ExportError(f"unknown export {kind!r}; choose one of {', '.join(KINDS)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -36,7 +37,7 @@ def all_health(db: Database) -> dict[str, FeedHealth]:
     return {r["feed"]: _health(r) for r in db.query("select * from feed_health order by feed")}
 
 
-def _health(row: dict) -> FeedHealth:
+def _health(row: dict[str, Any]) -> FeedHealth:
     return FeedHealth(
         feed=row["feed"],
         last_attempt=from_db(row["last_attempt"]),
@@ -52,7 +53,7 @@ def _health(row: dict) -> FeedHealth:
 
 
 def _save(db: Database, health: FeedHealth) -> None:
-    db["feed_health"].upsert(
+    db.table("feed_health").upsert(
         {
             "feed": health.feed,
             "last_attempt": to_db(health.last_attempt) if health.last_attempt else None,
@@ -81,7 +82,7 @@ def record_success(
 ) -> FeedHealth:
     """A fetch worked (a 304 keeps the validators and counts as no change)."""
     health = get_health(db, feed) or FeedHealth(feed=feed)
-    update: dict = {"last_attempt": now, "last_success": now, "consecutive_failures": 0, "last_error": None}
+    update: dict[str, Any] = {"last_attempt": now, "last_success": now, "consecutive_failures": 0, "last_error": None}
     if not not_modified:
         if content_hash != health.content_hash or health.last_change is None:
             update["last_change"] = now

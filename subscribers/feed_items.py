@@ -16,6 +16,6 @@ def seen_items(db: Database, feed: str) -> dict[str, str]:
 
 def mark_seen(db: Database, feed: str, guid: str, updated: str, link: str, now: datetime) -> None:
     """Remember an index item as fetched and parsed."""
-    db["feed_items"].upsert(
+    db.table("feed_items").upsert(
         {"feed": feed, "guid": guid, "updated": updated, "link": link, "first_seen": to_db(now)}, pk=("feed", "guid")
     )

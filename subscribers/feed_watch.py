@@ -82,4 +82,4 @@ def changes(db: Database, statuses: list[FeedStatus]) -> list[FeedChange]:
 
 def mark_notified(db: Database, feed: str, state: FeedState, now: datetime) -> None:
     """Remember that the admin chat now knows this state."""
-    db["feed_health_notified"].upsert({"feed": feed, "state": str(state), "notified_at": to_db(now)}, pk="feed")
+    db.table("feed_health_notified").upsert({"feed": feed, "state": str(state), "notified_at": to_db(now)}, pk="feed")

@@ -82,7 +82,7 @@ class _Unit(BaseModel):
 
 def thread_of(db: Database, warning_id: int) -> list[int]:
     """Every version of this warning's thread: the earlier ones and those that came after it."""
-    if not db["warnings"].count_where("id = ?", [warning_id]):
+    if not db.table("warnings").count_where("id = ?", [warning_id]):
         raise ImpactError(f"no warning {warning_id}")
     ids = {warning_id}
     todo = [warning_id]
@@ -173,7 +173,7 @@ def summarize_ranges(ranges: list[LossRange]) -> RangeSummary:
     if not ranges:
         return RangeSummary()
     low = sum(BOUNDS[r][0] for r in ranges)
-    high = sum(BOUNDS[r][1] if BOUNDS[r][1] is not None else BOUNDS[r][0] for r in ranges)
+    high = sum(hi if (hi := BOUNDS[r][1]) is not None else BOUNDS[r][0] for r in ranges)
     median = RANGES[statistics.median_low(RANGES.index(r) for r in ranges)]
     return RangeSummary(
         n=len(ranges), low=low, high=high, open_ended=sum(BOUNDS[r][1] is None for r in ranges), median=median

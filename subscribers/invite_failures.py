@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlite_utils import Database
 
@@ -11,7 +12,7 @@ from subscribers.timeutil import from_db, to_db
 
 def record_failure(db: Database, chat_id: int, now: datetime) -> None:
     """Count one wrong code from this chat."""
-    db["invite_failures"].insert({"chat_id": chat_id, "at": to_db(now)})
+    db.table("invite_failures").insert({"chat_id": chat_id, "at": to_db(now)})
 
 
 def failures_since(db: Database, chat_id: int, since: datetime) -> list[datetime]:
@@ -20,7 +21,7 @@ def failures_since(db: Database, chat_id: int, since: datetime) -> list[datetime
         "select at from invite_failures where chat_id = ? and at > ? order by at",
         [chat_id, to_db(since)],
     )
-    return [from_db(row["at"]) for row in rows]
+    return [cast(datetime, from_db(row["at"])) for row in rows]  # `at` is NOT NULL
 
 
 def locked_until(db: Database, chat_id: int, now: datetime, limit: int, window: timedelta) -> datetime | None:

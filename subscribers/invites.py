@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -42,12 +43,12 @@ def create_invite(
     db: Database, city_id: str, now: datetime, valid: timedelta, max_uses: int, created_by: str = "cli"
 ) -> Invite:
     """A fresh invite for a city."""
-    if not db["cities"].count_where("id = ?", [city_id]):
+    if not db.table("cities").count_where("id = ?", [city_id]):
         raise UnknownCityError(city_id)
     invite = Invite(
         code=new_code(), city_id=city_id, created_at=now, expires_at=now + valid, max_uses=max_uses, uses=0
     )
-    db["invites"].insert(
+    db.table("invites").insert(
         {
             "code": invite.code,
             "city_id": city_id,
@@ -62,7 +63,7 @@ def create_invite(
     return invite
 
 
-def _row_to_invite(row: dict) -> Invite:
+def _row_to_invite(row: dict[str, Any]) -> Invite:
     return Invite(
         code=row["code"],
         city_id=row["city_id"],

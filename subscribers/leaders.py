@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -36,7 +37,7 @@ class Leader(BaseModel):
     inactive_reason: str | None = None
 
 
-def _from_row(row: dict) -> Leader:
+def _from_row(row: dict[str, Any]) -> Leader:
     return Leader(
         chat_id=row["chat_id"],
         name=row["name"] or "",
@@ -62,7 +63,7 @@ def upsert_leader(
     with db.atomic():
         existing = get_leader(db, chat_id)
         if existing is None:
-            db["leaders"].insert(
+            db.table("leaders").insert(
                 {
                     "chat_id": chat_id,
                     "name": name,
@@ -76,7 +77,7 @@ def upsert_leader(
                 }
             )
         else:
-            db["leaders"].update(
+            db.table("leaders").update(
                 chat_id,
                 {
                     "city_id": city_id,
@@ -105,7 +106,7 @@ def update_leader(db: Database, chat_id: int, now: datetime, **fields: object) -
     if unknown:
         raise ValueError(f"cannot update {sorted(unknown)}")
     values = {k: (str(v) if isinstance(v, StrEnum) else int(v) if isinstance(v, bool) else v) for k, v in fields.items()}
-    db["leaders"].update(chat_id, {**values, "updated_at": to_db(now)})
+    db.table("leaders").update(chat_id, {**values, "updated_at": to_db(now)})
 
 
 def deactivate(db: Database, chat_id: int, reason: str, now: datetime) -> None:

@@ -13,7 +13,7 @@ migrations = Migrations("floodbot")
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["cities"].create(
+    db.table("cities").create(
         {
             "id": str,
             "name_th": str,
@@ -28,7 +28,7 @@ def m001_initial(db: Database) -> None:
         not_null={"name_th", "province_code", "tambon_code", "lat", "lon"},
         if_not_exists=True,
     )
-    db["leaders"].create(
+    db.table("leaders").create(
         {
             "chat_id": int,
             "name": str,
@@ -48,9 +48,9 @@ def m001_initial(db: Database) -> None:
         if_not_exists=True,
     )
     # The fan-out query: active leaders of a set of cities.
-    db["leaders"].create_index(["city_id", "active"], if_not_exists=True)
+    db.table("leaders").create_index(["city_id", "active"], if_not_exists=True)
 
-    db["invites"].create(
+    db.table("invites").create(
         {
             "code": str,
             "city_id": str,
@@ -67,10 +67,10 @@ def m001_initial(db: Database) -> None:
         foreign_keys=[("city_id", "cities", "id")],
         if_not_exists=True,
     )
-    db["invites"].create_index(["city_id", "expires_at"], if_not_exists=True)
+    db.table("invites").create_index(["city_id", "expires_at"], if_not_exists=True)
 
     # One row per warning version: (feed, sender, identifier, version) is unique.
-    db["warnings"].create(
+    db.table("warnings").create(
         {
             "id": int,
             "feed": str,
@@ -96,11 +96,11 @@ def m001_initial(db: Database) -> None:
         foreign_keys=[("supersedes", "warnings", "id")],
         if_not_exists=True,
     )
-    db["warnings"].create_index(["feed", "sender", "identifier", "version"], unique=True, if_not_exists=True)
-    db["warnings"].create_index(["sender", "identifier"], if_not_exists=True)
-    db["warnings"].create_index(["status", "expires"], if_not_exists=True)
+    db.table("warnings").create_index(["feed", "sender", "identifier", "version"], unique=True, if_not_exists=True)
+    db.table("warnings").create_index(["sender", "identifier"], if_not_exists=True)
+    db.table("warnings").create_index(["status", "expires"], if_not_exists=True)
 
-    db["notices"].create(
+    db.table("notices").create(
         {
             "id": int,
             "kind": str,
@@ -115,7 +115,7 @@ def m001_initial(db: Database) -> None:
     )
 
     # One row per (warning version or notice, chat): the unique index makes enqueuing idempotent.
-    db["outbox"].create(
+    db.table("outbox").create(
         {
             "id": int,
             "kind": str,
@@ -138,21 +138,21 @@ def m001_initial(db: Database) -> None:
         foreign_keys=[("chat_id", "leaders", "chat_id")],
         if_not_exists=True,
     )
-    db["outbox"].create_index(["kind", "ref_id", "chat_id"], unique=True, if_not_exists=True)
+    db.table("outbox").create_index(["kind", "ref_id", "chat_id"], unique=True, if_not_exists=True)
     # The worker's scan: due rows by status, priority, time.
-    db["outbox"].create_index(["status", "priority", "next_attempt_at"], if_not_exists=True)
-    db["outbox"].create_index(["chat_id"], if_not_exists=True)
+    db.table("outbox").create_index(["status", "priority", "next_attempt_at"], if_not_exists=True)
+    db.table("outbox").create_index(["chat_id"], if_not_exists=True)
 
-    db["acknowledgements"].create(
+    db.table("acknowledgements").create(
         {"warning_id": int, "chat_id": int, "acked_at": str},
         pk=("warning_id", "chat_id"),
         not_null={"acked_at"},
         foreign_keys=[("warning_id", "warnings", "id"), ("chat_id", "leaders", "chat_id")],
         if_not_exists=True,
     )
-    db["acknowledgements"].create_index(["chat_id"], if_not_exists=True)
+    db.table("acknowledgements").create_index(["chat_id"], if_not_exists=True)
 
-    db["field_reports"].create(
+    db.table("field_reports").create(
         {
             "id": int,
             "chat_id": int,
@@ -175,10 +175,10 @@ def m001_initial(db: Database) -> None:
         ],
         if_not_exists=True,
     )
-    db["field_reports"].create_index(["city_id", "created_at"], if_not_exists=True)
-    db["field_reports"].create_index(["media_group_id"], if_not_exists=True)
+    db.table("field_reports").create_index(["city_id", "created_at"], if_not_exists=True)
+    db.table("field_reports").create_index(["media_group_id"], if_not_exists=True)
 
-    db["feed_health"].create(
+    db.table("feed_health").create(
         {
             "feed": str,
             "last_attempt": str,
@@ -196,30 +196,30 @@ def m001_initial(db: Database) -> None:
         if_not_exists=True,
     )
 
-    db["audit_log"].create(
+    db.table("audit_log").create(
         {"id": int, "at": str, "actor": str, "action": str, "allowed": int, "detail": str},
         pk="id",
         not_null={"at", "actor", "action", "allowed"},
         defaults={"allowed": 1},
         if_not_exists=True,
     )
-    db["audit_log"].create_index(["at"], if_not_exists=True)
+    db.table("audit_log").create_index(["at"], if_not_exists=True)
 
 
 @migrations()
 def m002_warning_references(db: Database) -> None:
     # Which (sender, identifier) each stored version names in its CAP <references>: finds the rows
     # an Update or Cancel replaces, and a later version that arrived before the one it replaces.
-    db["warning_references"].create(
+    db.table("warning_references").create(
         {"warning_id": int, "sender": str, "identifier": str},
         pk=("warning_id", "sender", "identifier"),
         not_null={"sender", "identifier"},
         foreign_keys=[("warning_id", "warnings", "id")],
         if_not_exists=True,
     )
-    db["warning_references"].create_index(["sender", "identifier"], if_not_exists=True)
+    db.table("warning_references").create_index(["sender", "identifier"], if_not_exists=True)
     # CAP index items already fetched (feed, guid, updated): a poll fetches only new or changed items.
-    db["feed_items"].create(
+    db.table("feed_items").create(
         {"feed": str, "guid": str, "updated": str, "link": str, "first_seen": str},
         pk=("feed", "guid"),
         not_null={"link", "first_seen"},
@@ -230,32 +230,32 @@ def m002_warning_references(db: Database) -> None:
 @migrations()
 def m003_outbox_delivery(db: Database) -> None:
     # A cancel or all-clear also removes the buttons of the leader's earlier messages for the warning.
-    db["outbox"].add_column("clear_buttons", int, not_null_default=0)
+    db.table("outbox").add_column("clear_buttons", int, not_null_default=0)
     # When the row entered 'sending': rows left there by a crash are retried on start.
-    db["outbox"].add_column("claimed_at", str)
+    db.table("outbox").add_column("claimed_at", str)
     # Escalations to the admin chat happen once per (warning, city), even across restarts.
-    db["escalations"].create(
+    db.table("escalations").create(
         {"warning_id": int, "city_id": str, "sent_at": str, "chat_ids": str},
         pk=("warning_id", "city_id"),
         not_null={"sent_at"},
         foreign_keys=[("warning_id", "warnings", "id"), ("city_id", "cities", "id")],
         if_not_exists=True,
     )
-    db["outbox"].create_index(["chat_id", "ref_id", "status"], index_name="idx_outbox_thread", if_not_exists=True)
+    db.table("outbox").create_index(["chat_id", "ref_id", "status"], index_name="idx_outbox_thread", if_not_exists=True)
 
 
 @migrations()
 def m004_leader_chat(db: Database) -> None:
     # Wrong invite codes per chat, so the guessing limit survives a restart.
-    db["invite_failures"].create(
+    db.table("invite_failures").create(
         {"id": int, "chat_id": int, "at": str},
         pk="id",
         not_null={"chat_id", "at"},
         if_not_exists=True,
     )
-    db["invite_failures"].create_index(["chat_id", "at"], if_not_exists=True)
+    db.table("invite_failures").create_index(["chat_id", "at"], if_not_exists=True)
     # A field report being put together (text, photos, pin), one per chat, so a restart loses none of it.
-    db["report_drafts"].create(
+    db.table("report_drafts").create(
         {"chat_id": int, "draft": str, "started_at": str, "updated_at": str},
         pk="chat_id",
         not_null={"draft", "started_at", "updated_at"},
@@ -267,7 +267,7 @@ def m004_leader_chat(db: Database) -> None:
 def m005_admin(db: Database) -> None:
     # A drill is an exercise warning (a row in `warnings`, status Exercise) sent to some cities;
     # its report is due at `report_at` and written once (`reported_at`).
-    db["drills"].create(
+    db.table("drills").create(
         {
             "id": int,
             "warning_id": int,
@@ -282,9 +282,9 @@ def m005_admin(db: Database) -> None:
         foreign_keys=[("warning_id", "warnings", "id")],
         if_not_exists=True,
     )
-    db["drills"].create_index(["reported_at", "report_at"], if_not_exists=True)
+    db.table("drills").create_index(["reported_at", "report_at"], if_not_exists=True)
     # Kept for the evaluation team: one row per leader the drill was sent to.
-    db["drill_results"].create(
+    db.table("drill_results").create(
         {
             "drill_id": int,
             "chat_id": int,
@@ -300,14 +300,14 @@ def m005_admin(db: Database) -> None:
         if_not_exists=True,
     )
     # The last feed state told to the admin chat, so each change is pushed once.
-    db["feed_health_notified"].create(
+    db.table("feed_health_notified").create(
         {"feed": str, "state": str, "notified_at": str},
         pk="feed",
         not_null={"state", "notified_at"},
         if_not_exists=True,
     )
     # Recurring notices already fired (name, scheduled time): a restart never repeats one.
-    db["notice_runs"].create(
+    db.table("notice_runs").create(
         {"name": str, "fire_at": str, "notice_id": int, "ran_at": str},
         pk=("name", "fire_at"),
         not_null={"ran_at"},
@@ -319,7 +319,7 @@ def m005_admin(db: Database) -> None:
 def m006_checkins_surveys(db: Database) -> None:
     # A check-in round: after a Severe/Extreme warning or an admin's /checkin, the leaders of some cities
     # are asked "safe / need help / not sure"; those silent past `unknown_after` count as unknown.
-    db["checkin_rounds"].create(
+    db.table("checkin_rounds").create(
         {
             "id": int,
             "warning_id": int,
@@ -337,7 +337,7 @@ def m006_checkins_surveys(db: Database) -> None:
         if_not_exists=True,
     )
     # Who was asked (their city then): the denominator of the triage counts, even if a leader moves later.
-    db["checkin_recipients"].create(
+    db.table("checkin_recipients").create(
         {"round_id": int, "chat_id": int, "city_id": str},
         pk=("round_id", "chat_id"),
         not_null={"city_id"},
@@ -345,16 +345,16 @@ def m006_checkins_surveys(db: Database) -> None:
         if_not_exists=True,
     )
     # Every answer is kept (a leader may change it while the event lasts); the latest id wins.
-    db["checkin_answers"].create(
+    db.table("checkin_answers").create(
         {"id": int, "round_id": int, "chat_id": int, "answer": str, "answered_at": str},
         pk="id",
         not_null={"round_id", "chat_id", "answer", "answered_at"},
         foreign_keys=[("round_id", "checkin_rounds", "id"), ("chat_id", "leaders", "chat_id")],
         if_not_exists=True,
     )
-    db["checkin_answers"].create_index(["round_id", "chat_id", "id"], if_not_exists=True)
+    db.table("checkin_answers").create_index(["round_id", "chat_id", "id"], if_not_exists=True)
     # A help request: open as soon as the leader presses "need help", its details filled in as they come.
-    db["help_requests"].create(
+    db.table("help_requests").create(
         {
             "id": int,
             "round_id": int,
@@ -385,17 +385,17 @@ def m006_checkins_surveys(db: Database) -> None:
         if_not_exists=True,
     )
     # The live triage message per (round, city) in the admin chat, edited in place when its counts change.
-    db["checkin_summaries"].create(
+    db.table("checkin_summaries").create(
         {"round_id": int, "city_id": str, "message_id": int, "body": str, "updated_at": str},
         pk=("round_id", "city_id"),
         not_null={"message_id", "body", "updated_at"},
         foreign_keys=[("round_id", "checkin_rounds", "id")],
         if_not_exists=True,
     )
-    db["help_requests"].create_index(["status", "city_id"], if_not_exists=True)
-    db["help_requests"].create_index(["round_id", "chat_id"], if_not_exists=True)
+    db.table("help_requests").create_index(["status", "city_id"], if_not_exists=True)
+    db.table("help_requests").create_index(["round_id", "chat_id"], if_not_exists=True)
     # A survey sent (or being sent) about one warning thread: once per thread, even across restarts.
-    db["survey_rounds"].create(
+    db.table("survey_rounds").create(
         {"warning_id": int, "started_by": str, "started_at": str, "drill": int},
         pk="warning_id",
         not_null={"started_at", "drill"},
@@ -404,7 +404,7 @@ def m006_checkins_surveys(db: Database) -> None:
         if_not_exists=True,
     )
     # After-action survey: one row per leader × warning × livelihood; each question is optional.
-    db["survey_answers"].create(
+    db.table("survey_answers").create(
         {
             "warning_id": int,
             "chat_id": int,
@@ -421,15 +421,15 @@ def m006_checkins_surveys(db: Database) -> None:
         foreign_keys=[("warning_id", "warnings", "id"), ("chat_id", "leaders", "chat_id")],
         if_not_exists=True,
     )
-    db["survey_answers"].create_index(["chat_id"], if_not_exists=True)
+    db.table("survey_answers").create_index(["chat_id"], if_not_exists=True)
 
 
 @migrations()
 def m007_delivery_resilience(db: Database) -> None:
     # A send whose outcome is unknown (timed out after the request was written) is resent once at most.
-    db["outbox"].add_column("unknown_outcomes", int, not_null_default=0)
+    db.table("outbox").add_column("unknown_outcomes", int, not_null_default=0)
     # Escalation per leader, so those who reach the age after the first run are named in a follow-up.
-    db["escalated_leaders"].create(
+    db.table("escalated_leaders").create(
         {"warning_id": int, "chat_id": int, "sent_at": str},
         pk=("warning_id", "chat_id"),
         not_null={"sent_at"},
@@ -441,14 +441,14 @@ def m007_delivery_resilience(db: Database) -> None:
 def m008_need_help_steps(db: Database) -> None:
     # Where a leader is in the need-help steps (location, people, need; null when not in them), so a
     # restart of the bot does not lose the conversation.
-    db["help_requests"].add_column("step", str)
+    db.table("help_requests").add_column("step", str)
 
 
 @migrations()
 def m009_delivery_outage(db: Database) -> None:
     # The Telegram outage in progress (one row at most), so a restart during it still tells the
     # admins once that it began and once that delivery resumed.
-    db["delivery_outage"].create(
+    db.table("delivery_outage").create(
         {"id": int, "since": str, "error": str, "pending": int},
         pk="id",
         not_null={"since", "error", "pending"},

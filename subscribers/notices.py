@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, cast
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -66,8 +67,8 @@ def create_notice(
 ) -> tuple[int, int]:
     """Store a notice and enqueue it to the active leaders of `cities` (None = all); (notice id, rows)."""
     with db.atomic():
-        notice_id = (
-            db["notices"]
+        notice_id = cast(int, (
+            db.table("notices")
             .insert(
                 {
                     "kind": kind,
@@ -78,7 +79,7 @@ def create_notice(
                 }
             )
             .last_pk
-        )
+        ))
         recipients = [
             Recipient(chat_id=leader.chat_id, city_id=leader.city_id, text=text)
             for leader in active_leaders(db, cities)
@@ -92,7 +93,7 @@ def recipients_count(db: Database, cities: list[str] | None) -> int:
     return len(active_leaders(db, cities))
 
 
-def _is_blocked(row: dict) -> bool:
+def _is_blocked(row: dict[str, Any]) -> bool:
     # The worker marks 403/"chat not found" as failed or skipped and deactivates the leader.
     error = (row["last_error"] or "").lower()
     return row["active"] == 0 or any(word in error for word in ("blocked", "forbidden", "chat not found", "deactivated"))

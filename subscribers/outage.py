@@ -20,7 +20,7 @@ class StoredOutage(BaseModel):
 
 def save_outage(db: Database, outage: StoredOutage) -> None:
     """Remember the outage in progress (there is at most one)."""
-    db["delivery_outage"].upsert(
+    db.table("delivery_outage").upsert(
         {"id": 1, "since": to_db(outage.since), "error": outage.error, "pending": outage.pending}, pk="id"
     )
 

@@ -7,8 +7,10 @@ Each move is its own committed write, so a crash leaves a row either pending (no
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from enum import IntEnum, StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -103,7 +105,7 @@ class OutboxRow(OutboxItem):
     unknown_outcomes: int = 0
 
 
-def _row(row: dict) -> OutboxRow:
+def _row(row: dict[str, Any]) -> OutboxRow:
     return OutboxRow(
         id=row["id"],
         kind=row["kind"],
@@ -165,7 +167,8 @@ def get_row(db: Database, row_id: int) -> OutboxRow | None:
 
 def rows(db: Database, *, chat_id: int | None = None, status: OutboxStatus | None = None) -> list[OutboxRow]:
     """Outbox rows, optionally of one chat and/or status, in id order."""
-    where, params = ["1 = 1"], []
+    where: list[str] = ["1 = 1"]
+    params: list[int | str] = []
     if chat_id is not None:
         where.append("chat_id = ?")
         params.append(chat_id)
@@ -292,7 +295,7 @@ def thread_ids(db: Database, warning_id: int) -> list[int]:
     return [row["id"] for row in db.query(sql, [warning_id])]
 
 
-def _marks(values: list[int]) -> str:
+def _marks(values: Collection[object]) -> str:
     return ", ".join("?" for _ in values)
 
 

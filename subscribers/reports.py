@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import cast
 
 from pydantic import BaseModel, Field
 from sqlite_utils import Database
@@ -73,7 +74,7 @@ class FieldReport(BaseModel):
 def get_draft(db: Database, chat_id: int, now: datetime, max_age: timedelta) -> ReportDraft | None:
     """This chat's draft, unless it was last touched more than `max_age` ago."""
     row = next(iter(db.query("select * from report_drafts where chat_id = ?", [chat_id])), None)
-    if row is None or from_db(row["updated_at"]) < now - max_age:
+    if row is None or cast(datetime, from_db(row["updated_at"])) < now - max_age:  # NOT NULL
         return None
     return ReportDraft.model_validate_json(row["draft"])
 
@@ -88,7 +89,7 @@ def start_draft(db: Database, chat_id: int, now: datetime, warning_id: int | Non
 def save_draft(db: Database, draft: ReportDraft, now: datetime) -> None:
     """Store the draft (one per chat)."""
     draft.updated_at = now
-    db["report_drafts"].upsert(
+    db.table("report_drafts").upsert(
         {
             "chat_id": draft.chat_id,
             "draft": draft.model_dump_json(),
@@ -131,7 +132,7 @@ def add_photo(draft: ReportDraft, file_id: str, media_group_id: str | None) -> b
 def finish_report(db: Database, draft: ReportDraft, city_id: str, depth: Depth | None, now: datetime) -> FieldReport:
     """Store the draft as a numbered report and drop the draft."""
     with db.atomic():
-        table = db["field_reports"]
+        table = db.table("field_reports")
         table.insert(
             {
                 "chat_id": draft.chat_id,
@@ -146,7 +147,7 @@ def finish_report(db: Database, draft: ReportDraft, city_id: str, depth: Depth |
                 "created_at": to_db(now),
             }
         )
-        report_id = table.last_pk
+        report_id = cast(int, table.last_pk)
         db.execute("delete from report_drafts where chat_id = ?", [draft.chat_id])
     report = get_report(db, report_id)
     assert report is not None
@@ -189,6 +190,7 @@ def warning_for_message(db: Database, chat_id: int, message_id: int) -> int | No
     if row is None:
         return None
     # The outbox may outlive a pruned warning; only link what the foreign key accepts.
-    if not db["warnings"].count_where("id = ?", [row["ref_id"]]):
+    if not db.table("warnings").count_where("id = ?", [row["ref_id"]]):
         return None
-    return row["ref_id"]
+    ref_id: int = row["ref_id"]
+    return ref_id

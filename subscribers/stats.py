@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from datetime import datetime
+from typing import Any, cast
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -63,12 +64,12 @@ def delivery_stats(db: Database, limit_warnings: int = 20) -> list[DeliveryStat]
             f" where o.ref_id = ? and o.kind in ({marks}) group by o.chat_id order by l.city_id",
             [warning_id, *WARNING_KINDS],
         )
-        by_city: dict[str, list[dict]] = {}
+        by_city: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
             by_city.setdefault(row["city_id"], []).append(row)
         for city_id, leaders in sorted(by_city.items()):
             times = [
-                (from_db(r["acked_at"]) - from_db(r["sent_at"])).total_seconds()
+                (cast(datetime, from_db(r["acked_at"])) - cast(datetime, from_db(r["sent_at"]))).total_seconds()
                 for r in leaders
                 if r["acked_at"] and r["sent_at"]
             ]

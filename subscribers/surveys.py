@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -95,12 +96,12 @@ def toggled(actions: list[Action] | None, action: Action, livelihood: Livelihood
     elif action == Action.NOTHING:
         current = [Action.NOTHING]
     else:
-        current = [a for a in current if a != Action.NOTHING] + [action]
+        current = [*(a for a in current if a != Action.NOTHING), action]
     order = choices(livelihood)
     return sorted(current, key=order.index)
 
 
-def _row(row: dict) -> SurveyAnswer:
+def _row(row: dict[str, Any]) -> SurveyAnswer:
     return SurveyAnswer(
         warning_id=row["warning_id"],
         chat_id=row["chat_id"],
@@ -128,7 +129,9 @@ def get_answer(db: Database, warning_id: int, chat_id: int, livelihood: Liveliho
     return _row(row) if row else None
 
 
-def _save(db: Database, warning_id: int, chat_id: int, livelihood: Livelihood, now: datetime, fields: dict) -> SurveyAnswer:
+def _save(
+    db: Database, warning_id: int, chat_id: int, livelihood: Livelihood, now: datetime, fields: dict[str, Any]
+) -> SurveyAnswer:
     with db.atomic():
         key = {"warning_id": warning_id, "chat_id": chat_id, "livelihood": str(livelihood)}
         if get_answer(db, warning_id, chat_id, livelihood) is None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlite_utils import Database
@@ -73,7 +74,7 @@ class NewVersion(_Version):
     raw: str = ""
 
 
-def _row(row: dict) -> StoredWarning:
+def _row(row: dict[str, Any]) -> StoredWarning:
     return StoredWarning(
         id=row["id"],
         feed=row["feed"],
@@ -124,7 +125,7 @@ def successors_of(db: Database, sender: str, identifier: str) -> list[StoredWarn
 
 def store_version(db: Database, new: NewVersion, now: datetime, supersedes: int | None = None) -> int:
     """Insert one version and its references; returns the row id. Call inside `db.atomic()`."""
-    db["warnings"].insert(
+    db.table("warnings").insert(
         {
             "feed": new.feed,
             "sender": new.sender,
@@ -145,10 +146,10 @@ def store_version(db: Database, new: NewVersion, now: datetime, supersedes: int 
             "last_seen": to_db(now),
         }
     )
-    warning_id = db.execute("select last_insert_rowid()").fetchone()[0]
+    warning_id: int = db.execute("select last_insert_rowid()").fetchone()[0]
     refs = [{"warning_id": warning_id, "sender": s, "identifier": i} for s, i in dict.fromkeys(new.references)]
     if refs:
-        db["warning_references"].insert_all(refs, ignore=True)
+        db.table("warning_references").insert_all(refs, ignore=True)
     return warning_id
 
 
@@ -218,7 +219,7 @@ def warning_title(db: Database, warning_id: int) -> str | None:
     return (stored.headline or stored.event or None) if stored else None
 
 
-def _parsed(text: str | None) -> dict:
+def _parsed(text: str | None) -> dict[str, Any]:
     try:
         parsed = json.loads(text or "{}")
     except json.JSONDecodeError:
