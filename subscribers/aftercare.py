@@ -12,14 +12,16 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlite_utils import Database
 
-from subscribers.impact import WARNED_KINDS, thread_of
+from subscribers.impact import thread_of
 from subscribers.leaders import Livelihood
-from subscribers.outbox import BUTTON_SEVERITIES
+from subscribers.outbox import BUTTON_SEVERITIES, WARNED_KINDS
+from subscribers.sql import in_list
 from subscribers.timeutil import from_db, to_db
+from subscribers.warnings import SENDABLE_STATUSES, WarningStatus
 
 URGENT = BUTTON_SEVERITIES  # Severe and above, the alerts that carry the รับทราบ button
 # A warning ends by an all-clear, a cancel or its expiry (the statuses of subscribers.warnings).
-ENDED = ("ended", "cancelled", "expired")
+ENDED = (WarningStatus.ENDED, WarningStatus.CANCELLED, WarningStatus.EXPIRED)
 
 
 class Due(BaseModel):
@@ -60,7 +62,7 @@ def _due(db: Database, sql: str, params: list, table: str, keep=None) -> list[Du
 def checkins_due(db: Database, now: datetime, since: datetime) -> list[Due]:
     """Severe/Extreme warnings in force, first seen since `since`, whose thread has no check-in round yet."""
     sql = (
-        "select id from warnings where status = 'active' and severity in (?, ?) and first_seen >= ?"
+        f"select id from warnings where status = '{WarningStatus.ACTIVE}' and severity in (?, ?) and first_seen >= ?"
         " and (expires is null or expires > ?) order by id"
     )
     return _due(db, sql, [*URGENT, to_db(since), to_db(now)], "checkin_rounds")
@@ -136,7 +138,7 @@ def rounds_over(db: Database, now: datetime) -> list[int]:
         ids = thread_of(db, row["warning_id"])
         marks = ", ".join("?" for _ in ids)
         sql = (
-            f"select 1 from warnings where id in ({marks}) and status in ('active', 'exercise')"
+            f"select 1 from warnings where id in ({marks}) and status in ({in_list(SENDABLE_STATUSES)})"
             " and (expires is null or expires > ?)"
         )
         if not db.execute(sql, [*ids, to_db(now)]).fetchone():

@@ -15,6 +15,8 @@ from pydantic import BaseModel
 from sqlite_utils import Database
 
 from subscribers.checkins import checkin_rows
+from subscribers.outbox import Kind
+from subscribers.sql import in_list
 from subscribers.timeutil import from_db
 
 BOM = "\ufeff"
@@ -105,7 +107,7 @@ def _rows(db: Database, kind: str) -> Iterator[dict]:
             "select o.id, o.kind, o.ref_id, o.chat_id, l.city_id, o.status, o.attempts, o.created_at, o.sent_at,"
             " o.last_error, a.acked_at from outbox o left join leaders l on l.chat_id = o.chat_id"
             " left join acknowledgements a on a.warning_id = o.ref_id and a.chat_id = o.chat_id"
-            " and o.kind in ('alert', 'update', 'cancel', 'reminder', 'drill') order by o.id"
+            f" and o.kind in ({in_list((Kind.ALERT, Kind.UPDATE, Kind.CANCEL, Kind.REMINDER, Kind.DRILL))}) order by o.id"
         )
     if kind == "drills":
         return db.query(

@@ -16,13 +16,30 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlite_utils import Database
 
 from subscribers.timeutil import from_db, to_db
 
-LIVE = ("active", "exercise", "test", "restricted")
+
+
+class WarningStatus(StrEnum):
+    """`warnings.status`: the store's spelling of `alerts.lifecycle.RowStatus` (a test pins the two equal)."""
+
+    ACTIVE = "active"
+    SUPERSEDED = "superseded"
+    CANCELLED = "cancelled"
+    ENDED = "ended"
+    EXPIRED = "expired"
+    EXERCISE = "exercise"
+    TEST = "test"
+    RESTRICTED = "restricted"
+
+
+# The statuses in which a warning may still go out (until it expires): a real one or a drill's.
+SENDABLE_STATUSES = (WarningStatus.ACTIVE, WarningStatus.EXERCISE)
 
 
 class _Version(BaseModel):
@@ -169,9 +186,10 @@ def touch(db: Database, sender: str, identifier: str, version: str, now: datetim
 def expire_due(db: Database, now: datetime) -> list[int]:
     """Mark active rows whose expiry has passed as 'expired'; returns their ids."""
     ids = [r["id"] for r in db.query(
-        "select id from warnings where status = 'active' and expires is not null and expires <= ?", [to_db(now)]
+        f"select id from warnings where status = '{WarningStatus.ACTIVE}' and expires is not null and expires <= ?",
+        [to_db(now)],
     )]
-    set_status(db, ids, "expired")
+    set_status(db, ids, WarningStatus.EXPIRED)
     return ids
 
 
@@ -203,10 +221,10 @@ def earlier_versions(db: Database, warning_id: int) -> list[int]:
 def warnings_in_force(db: Database, city_id: str, now: datetime) -> list[StoredWarning]:
     """Active, unexpired versions whose cities include city_id, newest first (for /status)."""
     sql = (
-        f"select {_COLUMNS} from warnings where status = 'active' and (expires is null or expires > ?) "
+        f"select {_COLUMNS} from warnings where status = '{WarningStatus.ACTIVE}' and (expires is null or expires > ?) "
         "and exists (select 1 from json_each(coalesce(warnings.cities, '[]')) where json_each.value = ?) "
         # A version replaced by a newer active one is not listed twice.
-        "and not exists (select 1 from warnings n where n.supersedes = warnings.id and n.status = 'active') "
+        f"and not exists (select 1 from warnings n where n.supersedes = warnings.id and n.status = '{WarningStatus.ACTIVE}') "
         "order by sent desc, id desc"
     )
     return [_row(r) for r in db.query(sql, [to_db(now), city_id])]
