@@ -15,9 +15,8 @@ from sqlite_utils import Database
 from subscribers.impact import thread_of
 from subscribers.leaders import Livelihood
 from subscribers.outbox import BUTTON_SEVERITIES, WARNED_KINDS
-from subscribers.sql import in_list
 from subscribers.timeutil import from_db, to_db
-from subscribers.warnings import SENDABLE_STATUSES, WarningStatus
+from subscribers.warnings import IN_FORCE, SENDABLE_STATUSES, WarningStatus, in_force
 
 URGENT = BUTTON_SEVERITIES  # Severe and above, the alerts that carry the รับทราบ button
 # A warning ends by an all-clear, a cancel or its expiry (the statuses of subscribers.warnings).
@@ -62,8 +61,7 @@ def _due(db: Database, sql: str, params: list, table: str, keep=None) -> list[Du
 def checkins_due(db: Database, now: datetime, since: datetime) -> list[Due]:
     """Severe/Extreme warnings in force, first seen since `since`, whose thread has no check-in round yet."""
     sql = (
-        f"select id from warnings where status = '{WarningStatus.ACTIVE}' and severity in (?, ?) and first_seen >= ?"
-        " and (expires is null or expires > ?) order by id"
+        f"select id from warnings where severity in (?, ?) and first_seen >= ? and {IN_FORCE} order by id"
     )
     return _due(db, sql, [*URGENT, to_db(since), to_db(now)], "checkin_rounds")
 
@@ -138,8 +136,7 @@ def rounds_over(db: Database, now: datetime) -> list[int]:
         ids = thread_of(db, row["warning_id"])
         marks = ", ".join("?" for _ in ids)
         sql = (
-            f"select 1 from warnings where id in ({marks}) and status in ({in_list(SENDABLE_STATUSES)})"
-            " and (expires is null or expires > ?)"
+            f"select 1 from warnings where id in ({marks}) and {in_force(SENDABLE_STATUSES)}"
         )
         if not db.execute(sql, [*ids, to_db(now)]).fetchone():
             over.append(row["id"])

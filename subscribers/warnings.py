@@ -21,6 +21,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 from sqlite_utils import Database
 
+from subscribers.sql import in_list
 from subscribers.timeutil import from_db, to_db
 
 
@@ -40,6 +41,19 @@ class WarningStatus(StrEnum):
 
 # The statuses in which a warning may still go out (until it expires): a real one or a drill's.
 SENDABLE_STATUSES = (WarningStatus.ACTIVE, WarningStatus.EXERCISE)
+
+
+def in_force(statuses: tuple[WarningStatus, ...] = (WarningStatus.ACTIVE,)) -> str:
+    """SQL on a `warnings` row: in one of these statuses and not past its expiry; binds one `?`, now.
+
+    "In force" is `IN_FORCE` (active); alerts.lifecycle checks the same rule in memory (a test pins both).
+    """
+    return f"status in ({in_list(statuses)}) and (expires is null or expires > ?)"
+
+
+IN_FORCE = in_force()
+# A version replaced by a newer active one is not counted twice (on a row of `warnings`).
+LATEST = f"not exists (select 1 from warnings n where n.supersedes = warnings.id and n.status = '{WarningStatus.ACTIVE}')"
 
 
 class _Version(BaseModel):
@@ -186,8 +200,7 @@ def touch(db: Database, sender: str, identifier: str, version: str, now: datetim
 def expire_due(db: Database, now: datetime) -> list[int]:
     """Mark active rows whose expiry has passed as 'expired'; returns their ids."""
     ids = [r["id"] for r in db.query(
-        f"select id from warnings where status = '{WarningStatus.ACTIVE}' and expires is not null and expires <= ?",
-        [to_db(now)],
+        f"select id from warnings where status = '{WarningStatus.ACTIVE}' and not ({IN_FORCE})", [to_db(now)]
     )]
     set_status(db, ids, WarningStatus.EXPIRED)
     return ids
@@ -221,10 +234,8 @@ def earlier_versions(db: Database, warning_id: int) -> list[int]:
 def warnings_in_force(db: Database, city_id: str, now: datetime) -> list[StoredWarning]:
     """Active, unexpired versions whose cities include city_id, newest first (for /status)."""
     sql = (
-        f"select {_COLUMNS} from warnings where status = '{WarningStatus.ACTIVE}' and (expires is null or expires > ?) "
+        f"select {_COLUMNS} from warnings where {IN_FORCE} and {LATEST} "
         "and exists (select 1 from json_each(coalesce(warnings.cities, '[]')) where json_each.value = ?) "
-        # A version replaced by a newer active one is not listed twice.
-        f"and not exists (select 1 from warnings n where n.supersedes = warnings.id and n.status = '{WarningStatus.ACTIVE}') "
         "order by sent desc, id desc"
     )
     return [_row(r) for r in db.query(sql, [to_db(now), city_id])]
