@@ -88,7 +88,6 @@ class OutboxItem(BaseModel):
     text: str
     priority: int = Priority.OTHER
     reply_to_message_id: int | None = None
-    clear_buttons: bool = False
 
 
 class OutboxRow(OutboxItem):
@@ -115,7 +114,6 @@ def _row(row: dict) -> OutboxRow:
         text=row["text"] or "",
         priority=row["priority"],
         reply_to_message_id=row["reply_to_message_id"],
-        clear_buttons=bool(row["clear_buttons"]),
         status=row["status"],
         attempts=row["attempts"],
         next_attempt_at=from_db(row["next_attempt_at"]),
@@ -131,8 +129,8 @@ def _row(row: dict) -> OutboxRow:
 _INSERT = """
 insert or ignore into outbox
   (kind, ref_id, chat_id, priority, status, attempts, next_attempt_at, reply_to_message_id, text,
-   created_at, clear_buttons)
-values (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
+   created_at)
+values (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)
 """
 
 
@@ -153,7 +151,6 @@ def enqueue(db: Database, items: list[OutboxItem], now: datetime) -> int:
                     item.reply_to_message_id,
                     item.text,
                     stamp,
-                    int(item.clear_buttons),
                 ],
             )
             added += cursor.rowcount
