@@ -1,13 +1,6 @@
 """Warning versions in the store: one `warnings` row per version, linked by `supersedes`.
 
-`warnings.status` is a contract with the delivery worker:
-- 'active': in force, may be sent (an Update row is sent as a reply to the earlier versions);
-- 'superseded': a later version replaced it;
-- 'cancelled': withdrawn by a Cancel; the Cancel row itself is 'cancelled' too;
-- 'ended': ended by an all-clear; the all-clear row itself is 'ended' too;
-- 'expired': past its expiry (never sent);
-- 'exercise' (a drill) and 'test' (Test/System/Draft): kept, never sent to leaders as real alerts;
-- 'restricted' (CAP scope Restricted or Private): kept, never broadcast.
+`warnings.status` (`WarningStatus`) is a contract with the delivery worker; "in force" is `IN_FORCE`.
 Whether a Cancel or all-clear row is sent (as a reply) is the poller's decision, not a status.
 `warnings.cities` is a JSON list of city ids; `version` is the lifecycle fingerprint.
 """
@@ -25,18 +18,17 @@ from subscribers.sql import in_list
 from subscribers.timeutil import from_db, to_db
 
 
-
 class WarningStatus(StrEnum):
     """`warnings.status`: the store's spelling of `alerts.lifecycle.RowStatus` (a test pins the two equal)."""
 
-    ACTIVE = "active"
-    SUPERSEDED = "superseded"
-    CANCELLED = "cancelled"
-    ENDED = "ended"
-    EXPIRED = "expired"
-    EXERCISE = "exercise"
-    TEST = "test"
-    RESTRICTED = "restricted"
+    ACTIVE = "active"  # in force, may be sent (an Update row is sent as a reply to the earlier versions)
+    SUPERSEDED = "superseded"  # a later version replaced it
+    CANCELLED = "cancelled"  # withdrawn by a Cancel; the Cancel row itself too
+    ENDED = "ended"  # ended by an all-clear; the all-clear row itself too
+    EXPIRED = "expired"  # past its expiry: never sent
+    EXERCISE = "exercise"  # a drill: kept for drills, never sent as a real alert
+    TEST = "test"  # Test/System/Draft: never sent
+    RESTRICTED = "restricted"  # CAP scope Restricted or Private: kept, never broadcast
 
 
 # The statuses in which a warning may still go out (until it expires): a real one or a drill's.
