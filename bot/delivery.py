@@ -42,6 +42,7 @@ from subscribers import acks, checkins, outbox
 from subscribers.cities import city_name
 from subscribers.leaders import deactivate, get_leader
 from subscribers.outbox import ASKING_KINDS, Kind, OutboxRow
+from subscribers.warnings import WarningStatus
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def plan(db: Database, settings: Settings, row: OutboxRow, now: datetime) -> Pla
     thread = outbox.thread_ids(db, row.ref_id)
     earlier = [w for w in thread if w != row.ref_id] if row.kind != Kind.REMINDER else thread
     previous = row.reply_to_message_id or outbox.last_message_id(db, row.chat_id, earlier)
-    all_clear = row.kind == Kind.UPDATE and state.status == "ended"
+    all_clear = row.kind == Kind.UPDATE and state.status == WarningStatus.ENDED
     # A cancel, an all-clear and "no longer your area" reply to the earlier message and remove its button.
     if row.kind in (Kind.CANCEL, Kind.AREA_REMOVED) or all_clear:
         if previous is None:

@@ -24,7 +24,7 @@ from bot import checkin_texts as t
 from subscribers.cities import city_name
 from subscribers.impact import ALL, ImpactError, ImpactReport, ImpactRow, impact_report, warnings_between
 from subscribers.surveys import Action, Arrival
-from subscribers.warnings import get_warning
+from subscribers.warnings import WarningStatus, get_warning
 
 FORMATS = ("md", "csv", "xlsx", "png")
 BINARY_FORMATS = ("xlsx", "png")
@@ -98,7 +98,7 @@ def scope_for(db: Database, tz: ZoneInfo, warning_id: int | None, month: str | N
         stored = get_warning(db, warning_id)
         if stored is None:
             raise ImpactError(f"no warning {warning_id}")
-        template = TITLE_DRILL if stored.status == "exercise" else TITLE_WARNING
+        template = TITLE_DRILL if stored.status == WarningStatus.EXERCISE else TITLE_WARNING
         title = template.format(id=warning_id, event=event_label(stored.event), sent=thai_datetime(stored.sent, tz))
         return ImpactScope(title=title, warning_ids=[warning_id])
     local = now.astimezone(tz)

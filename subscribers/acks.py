@@ -13,11 +13,10 @@ from typing import cast
 from pydantic import BaseModel
 from sqlite_utils import Database
 
-from subscribers.outbox import BUTTON_SEVERITIES, thread_ids
+from subscribers.outbox import BUTTON_KINDS, BUTTON_SEVERITIES, WARNED_KINDS, Kind, thread_ids
+from subscribers.sql import in_list
 from subscribers.timeutil import from_db, to_db
-
-# The `warnings.status` values in which a warning may still go out (kept by the ingestion side).
-SENDABLE_STATUSES = ("active", "exercise")
+from subscribers.warnings import SENDABLE_STATUSES, WarningStatus
 
 
 class WarningState(BaseModel):
@@ -120,11 +119,11 @@ def acks_for(db: Database, warning_id: int, city_id: str | None = None) -> list[
 
 def acks_by_city(db: Database, warning_id: int) -> list[CityAcks]:
     """For each city, the leaders this warning was delivered to, split by acknowledged or not."""
-    sql = """
+    sql = f"""
     select l.city_id, o.chat_id, a.acked_at from outbox o
       join leaders l on l.chat_id = o.chat_id
       left join acknowledgements a on a.warning_id = o.ref_id and a.chat_id = o.chat_id
-    where o.ref_id = ? and o.kind in ('alert', 'update', 'drill') and o.status = 'sent'
+    where o.ref_id = ? and o.kind in ({in_list(WARNED_KINDS)}) and o.status = 'sent'
     order by l.city_id, o.chat_id
     """
     cities: dict[str, CityAcks] = {}
@@ -153,12 +152,12 @@ def unacked_since(db: Database, before: datetime) -> list[Unacked]:
 
     Acknowledging any version of the thread counts. Expiry is checked by the caller (it has `now`).
     """
-    sql = """
+    sql = f"""
     select o.ref_id, o.chat_id, l.city_id, o.message_id, o.sent_at from outbox o
       join warnings w on w.id = o.ref_id
       join leaders l on l.chat_id = o.chat_id
-    where o.kind in ('alert', 'update') and o.status = 'sent' and o.sent_at <= ?
-      and w.severity in (?, ?) and w.status = 'active' and l.active = 1
+    where o.kind in ({in_list((Kind.ALERT, Kind.UPDATE))}) and o.status = 'sent' and o.sent_at <= ?
+      and w.severity in (?, ?) and w.status = '{WarningStatus.ACTIVE}' and l.active = 1
       and not exists (select 1 from acknowledgements a where a.warning_id = o.ref_id and a.chat_id = o.chat_id)
     order by o.sent_at, o.chat_id
     """
@@ -203,7 +202,7 @@ def was_sent_to(db: Database, warning_id: int, chat_id: int) -> bool:
         iter(
             db.query(
                 "select 1 from outbox where ref_id = ? and chat_id = ? and status in ('sent', 'sending')"
-                " and kind in ('alert', 'update', 'reminder', 'drill') limit 1",
+                f" and kind in ({in_list(BUTTON_KINDS)}) limit 1",
                 [warning_id, chat_id],
             )
         ),

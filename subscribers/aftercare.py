@@ -13,14 +13,15 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlite_utils import Database
 
-from subscribers.impact import WARNED_KINDS, thread_of
+from subscribers.impact import thread_of
 from subscribers.leaders import Livelihood
-from subscribers.outbox import BUTTON_SEVERITIES
+from subscribers.outbox import BUTTON_SEVERITIES, WARNED_KINDS
 from subscribers.timeutil import from_db, to_db
+from subscribers.warnings import IN_FORCE, SENDABLE_STATUSES, WarningStatus, in_force
 
 URGENT = BUTTON_SEVERITIES  # Severe and above, the alerts that carry the รับทราบ button
 # A warning ends by an all-clear, a cancel or its expiry (the statuses of subscribers.warnings).
-ENDED = ("ended", "cancelled", "expired")
+ENDED = (WarningStatus.ENDED, WarningStatus.CANCELLED, WarningStatus.EXPIRED)
 
 
 class Due(BaseModel):
@@ -63,8 +64,7 @@ def _due(
 def checkins_due(db: Database, now: datetime, since: datetime) -> list[Due]:
     """Severe/Extreme warnings in force, first seen since `since`, whose thread has no check-in round yet."""
     sql = (
-        "select id from warnings where status = 'active' and severity in (?, ?) and first_seen >= ?"
-        " and (expires is null or expires > ?) order by id"
+        f"select id from warnings where severity in (?, ?) and first_seen >= ? and {IN_FORCE} order by id"
     )
     return _due(db, sql, [*URGENT, to_db(since), to_db(now)], "checkin_rounds")
 
@@ -139,8 +139,7 @@ def rounds_over(db: Database, now: datetime) -> list[int]:
         ids = thread_of(db, row["warning_id"])
         marks = ", ".join("?" for _ in ids)
         sql = (
-            f"select 1 from warnings where id in ({marks}) and status in ('active', 'exercise')"
-            " and (expires is null or expires > ?)"
+            f"select 1 from warnings where id in ({marks}) and {in_force(SENDABLE_STATUSES)}"
         )
         if not db.execute(sql, [*ids, to_db(now)]).fetchone():
             over.append(row["id"])

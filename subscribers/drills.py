@@ -12,8 +12,9 @@ from sqlite_utils import Database
 
 from subscribers.leaders import active_leaders
 from subscribers.notices import ALL_CITIES, Recipient, enqueue_rows
+from subscribers.outbox import Kind
 from subscribers.timeutil import from_db, to_db
-from subscribers.warnings import NewVersion, store_version
+from subscribers.warnings import NewVersion, WarningStatus, store_version
 
 DRILL_FEED = "drill"
 DRILL_SENDER = "floodbot"
@@ -110,7 +111,7 @@ def start_drill(
                 msg_type="Alert",
                 cap_status="Exercise",
                 # 'exercise' is the status the delivery worker sends (a contract with issue 3/5).
-                status="exercise",
+                status=WarningStatus.EXERCISE,
                 event="drill",
                 # Not Severe in the store: reminders and escalations would blur the measurement.
                 severity="Unknown",
@@ -141,7 +142,7 @@ def start_drill(
             if (leader.city_id, leader.livelihood) in texts
         ]
         # Like alerts, a drill's outbox rows point at its warning, so the ack button works unchanged.
-        added = enqueue_rows(db, "drill", warning_id, recipients, now)
+        added = enqueue_rows(db, Kind.DRILL, warning_id, recipients, now)
     drill = get_drill(db, drill_id)
     assert drill is not None
     return drill, added
@@ -165,7 +166,7 @@ def results(db: Database, drill: Drill) -> list[CityResult]:
         "select o.chat_id, l.city_id, l.name, o.sent_at, a.acked_at from outbox o"
         " join leaders l on l.chat_id = o.chat_id"
         " left join acknowledgements a on a.warning_id = o.ref_id and a.chat_id = o.chat_id"
-        " where o.kind = 'drill' and o.ref_id = ? order by l.city_id, o.chat_id",
+        f" where o.kind = '{Kind.DRILL}' and o.ref_id = ? order by l.city_id, o.chat_id",
         [drill.warning_id],
     )
     by_city: dict[str, list[LeaderResult]] = {}

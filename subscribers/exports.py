@@ -12,11 +12,12 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from pydantic import BaseModel
 from sqlite_utils import Database
 
 from subscribers.checkins import checkin_rows
-from subscribers.timeutil import from_db
+from subscribers.outbox import Kind
+from subscribers.reports import latest_reports
+from subscribers.sql import in_list
 
 BOM = "\ufeff"
 KINDS = ("reports", "deliveries", "drills", "checkins", "audit")
@@ -24,60 +25,6 @@ KINDS = ("reports", "deliveries", "drills", "checkins", "audit")
 
 class ExportError(Exception):
     """The export cannot be made in the asked form."""
-
-
-class FieldReport(BaseModel):
-    id: int
-    chat_id: int
-    leader_name: str
-    city_id: str
-    warning_id: int | None
-    text: str
-    depth: str | None
-    lat: float | None
-    lon: float | None
-    photos: list[str]
-    created_at: datetime
-
-
-def _photos(value: str | None) -> list[str]:
-    # Field reports keep photo file ids as a JSON list; tolerate a bare id.
-    if not value:
-        return []
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        return [value]
-    return [str(p) for p in parsed] if isinstance(parsed, list) else [str(parsed)]
-
-
-def latest_reports(db: Database, city_id: str | None = None, limit: int | None = None) -> list[FieldReport]:
-    """Field reports, newest first, of one city or all; at most `limit`."""
-    params: list[str | int]
-    where, params = ("where r.city_id = ?", [city_id]) if city_id else ("", [])
-    sql = (
-        "select r.*, l.name as leader_name from field_reports r left join leaders l on l.chat_id = r.chat_id"
-        f" {where} order by r.created_at desc, r.id desc"
-    )
-    if limit is not None:
-        sql += " limit ?"
-        params = [*params, limit]
-    return [
-        FieldReport(
-            id=row["id"],
-            chat_id=row["chat_id"],
-            leader_name=row["leader_name"] or "",
-            city_id=row["city_id"],
-            warning_id=row["warning_id"],
-            text=row["text"] or "",
-            depth=row["depth"],
-            lat=row["lat"],
-            lon=row["lon"],
-            photos=_photos(row["photos"]),
-            created_at=from_db(row["created_at"]),
-        )
-        for row in db.query(sql, params)
-    ]
 
 
 def _report_rows(db: Database) -> Iterator[dict[str, Any]]:
@@ -91,7 +38,7 @@ def _report_rows(db: Database) -> Iterator[dict[str, Any]]:
             "leader_name": r.leader_name,
             "livelihood": livelihoods.get(r.chat_id),
             "warning_id": r.warning_id,
-            "depth": r.depth,
+            "depth": str(r.depth) if r.depth else None,
             "lat": r.lat,
             "lon": r.lon,
             "text": r.text,
@@ -107,7 +54,7 @@ def _rows(db: Database, kind: str) -> Iterable[dict[str, Any]]:
             "select o.id, o.kind, o.ref_id, o.chat_id, l.city_id, o.status, o.attempts, o.created_at, o.sent_at,"
             " o.last_error, a.acked_at from outbox o left join leaders l on l.chat_id = o.chat_id"
             " left join acknowledgements a on a.warning_id = o.ref_id and a.chat_id = o.chat_id"
-            " and o.kind in ('alert', 'update', 'cancel', 'reminder', 'drill') order by o.id"
+            f" and o.kind in ({in_list((Kind.ALERT, Kind.UPDATE, Kind.CANCEL, Kind.REMINDER, Kind.DRILL))}) order by o.id"
         )
     if kind == "drills":
         return db.query(

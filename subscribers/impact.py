@@ -16,12 +16,13 @@ from pydantic import BaseModel
 from sqlite_utils import Database
 
 from subscribers.leaders import Livelihood
+from subscribers.outbox import WARNED_KINDS
 from subscribers.surveys import BOUNDS, RANGES, Action, Arrival, LossRange, SurveyAnswer, answers_for
 from subscribers.timeutil import to_db
+from subscribers.warnings import WarningStatus
 from subscribers.warnings import earlier_versions
 
 # Outbox kinds that put a warning in front of a leader (reminders and cancels only follow one).
-WARNED_KINDS = ("alert", "update", "drill")
 ALL = "all"
 
 
@@ -110,7 +111,10 @@ def _later_versions(db: Database, warning_id: int) -> list[int]:
 
 def warnings_between(db: Database, start: datetime, end: datetime) -> list[int]:
     """Real warnings (no drills or tests) sent in [start, end): a month's report."""
-    sql = "select id from warnings where sent >= ? and sent < ? and status not in ('exercise', 'test') order by id"
+    sql = (
+        "select id from warnings where sent >= ? and sent < ?"
+        f" and status not in ('{WarningStatus.EXERCISE}', '{WarningStatus.TEST}') order by id"
+    )
     return [row["id"] for row in db.query(sql, [to_db(start), to_db(end)])]
 
 

@@ -454,3 +454,10 @@ def m009_delivery_outage(db: Database) -> None:
         not_null={"since", "error", "pending"},
         if_not_exists=True,
     )
+
+
+@migrations()
+def m010_drop_outbox_clear_buttons(db: Database) -> None:
+    # Written by every enqueue, never read: the worker works out which buttons to remove when it sends
+    # (bot.delivery.plan). DROP COLUMN (SQLite 3.35+) keeps every row and index; no index or view names it.
+    db.execute("alter table outbox drop column clear_buttons")

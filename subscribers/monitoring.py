@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from subscribers.outbox import counts
 from subscribers.timeutil import from_db, to_db
+from subscribers.warnings import IN_FORCE, LATEST
 
 
 class StoreFigures(BaseModel):
@@ -67,10 +68,9 @@ def in_force_by_severity(db: Database, now: datetime) -> dict[str, int]:
     """Warnings in force now that cover at least one city (latest version of each), counted by severity."""
     sql = (
         "select coalesce(severity, 'Unknown') as severity, count(*) as n from warnings"
-        " where status = 'active' and (expires is null or expires > ?)"
+        f" where {IN_FORCE} and {LATEST}"
         " and json_array_length(coalesce(cities, '[]')) > 0"
         " and coalesce(cap_status, 'Actual') = 'Actual'"
-        " and not exists (select 1 from warnings n where n.supersedes = warnings.id and n.status = 'active')"
         " group by 1"
     )
     return {row["severity"]: row["n"] for row in db.query(sql, [to_db(now)])}

@@ -84,7 +84,7 @@ def create_notice(
             Recipient(chat_id=leader.chat_id, city_id=leader.city_id, text=text)
             for leader in active_leaders(db, cities)
         ]
-        added = enqueue_rows(db, "notice", notice_id, recipients, now)
+        added = enqueue_rows(db, outbox.Kind.NOTICE, notice_id, recipients, now)
     return notice_id, added
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlite_utils import Database
 
+from subscribers.sql import in_list
 from subscribers.timeutil import from_db, to_db
 
 
@@ -53,6 +54,8 @@ class Priority(IntEnum):
 
 # Kinds whose ref_id is a warnings.id (a notice's is a notices.id).
 WARNING_KINDS = (Kind.ALERT, Kind.UPDATE, Kind.CANCEL, Kind.REMINDER, Kind.DRILL, Kind.AREA_REMOVED)
+# Kinds that bring the warning itself to the leader (not a reminder, cancel or area-removed reply).
+WARNED_KINDS = (Kind.ALERT, Kind.UPDATE, Kind.DRILL)
 # Kinds that ask the leader something; bounded in time like notices.
 ASKING_KINDS = (Kind.CHECKIN, Kind.SURVEY)
 # Kinds whose message carries the รับทราบ button (and so may need it removed later).
@@ -87,7 +90,6 @@ class OutboxItem(BaseModel):
     text: str
     priority: int = Priority.OTHER
     reply_to_message_id: int | None = None
-    clear_buttons: bool = False
 
 
 class OutboxRow(OutboxItem):
@@ -114,7 +116,6 @@ def _row(row: dict[str, Any]) -> OutboxRow:
         text=row["text"] or "",
         priority=row["priority"],
         reply_to_message_id=row["reply_to_message_id"],
-        clear_buttons=bool(row["clear_buttons"]),
         status=row["status"],
         attempts=row["attempts"],
         next_attempt_at=from_db(row["next_attempt_at"]),
@@ -130,8 +131,8 @@ def _row(row: dict[str, Any]) -> OutboxRow:
 _INSERT = """
 insert or ignore into outbox
   (kind, ref_id, chat_id, priority, status, attempts, next_attempt_at, reply_to_message_id, text,
-   created_at, clear_buttons)
-values (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
+   created_at)
+values (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)
 """
 
 
@@ -152,7 +153,6 @@ def enqueue(db: Database, items: list[OutboxItem], now: datetime) -> int:
                     item.reply_to_message_id,
                     item.text,
                     stamp,
-                    int(item.clear_buttons),
                 ],
             )
             added += cursor.rowcount
@@ -303,7 +303,7 @@ def last_message_id(db: Database, chat_id: int, warning_ids: list[int]) -> int |
     """The Telegram id of the latest message this chat got for any of these warnings (for reply_to)."""
     if not warning_ids:
         return None
-    kinds = [str(k) for k in (Kind.ALERT, Kind.UPDATE, Kind.DRILL)]
+    kinds = [str(k) for k in WARNED_KINDS]
     row = next(
         iter(
             db.query(
@@ -328,7 +328,7 @@ def button_message_ids(db: Database, chat_id: int, warning_ids: list[int]) -> li
         for row in db.query(
             f"select o.message_id from outbox o join warnings w on w.id = o.ref_id"
             f" where o.chat_id = ? and o.ref_id in ({_marks(warning_ids)}) and o.kind in ({_marks(kinds)})"
-            f" and (o.kind = 'drill' or w.severity in ({_marks(BUTTON_SEVERITIES)}))"
+            f" and (o.kind = '{Kind.DRILL}' or w.severity in ({_marks(BUTTON_SEVERITIES)}))"
             " and o.status = 'sent' and o.message_id is not null order by o.id",
             [chat_id, *warning_ids, *kinds, *BUTTON_SEVERITIES],
         )
@@ -348,7 +348,7 @@ def chats_with_messages(db: Database, warning_ids: list[int]) -> set[int]:
         row["chat_id"]
         for row in db.query(
             f"select distinct chat_id from outbox where ref_id in ({_marks(warning_ids)})"
-            " and kind in ('alert', 'update', 'drill') and status = 'sent'",
+            f" and kind in ({in_list(WARNED_KINDS)}) and status = 'sent'",
             warning_ids,
         )
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import cast
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
 from sqlite_utils import Database
@@ -63,12 +63,54 @@ class FieldReport(BaseModel):
     city_id: str
     warning_id: int | None = None
     text: str = ""
-    depth: Depth | None = None
+    # A Depth from the chat; a row written otherwise (an import, an old version) keeps its text as it is.
+    depth: Depth | str | None = None
     lat: float | None = None
     lon: float | None = None
     photos: list[str] = Field(default_factory=list)
     media_group_id: str | None = None
     created_at: datetime
+
+
+class NamedReport(FieldReport):
+    """A report with the name of the leader who sent it (lists and exports)."""
+
+    leader_name: str = ""
+
+
+def _photos(value: str | None) -> list[str]:
+    # Photo file ids are kept as a JSON list; tolerate a bare id.
+    if not value:
+        return []
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return [value]
+    return [str(p) for p in parsed] if isinstance(parsed, list) else [str(parsed)]
+
+
+def _depth(value: str | None) -> Depth | str | None:
+    try:
+        return None if value is None else Depth(value)
+    except ValueError:
+        return value
+
+
+def _fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A `field_reports` row as FieldReport's fields."""
+    return dict(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        city_id=row["city_id"],
+        warning_id=row["warning_id"],
+        text=row["text"] or "",
+        depth=_depth(row["depth"]),
+        lat=row["lat"],
+        lon=row["lon"],
+        photos=_photos(row["photos"]),
+        media_group_id=row["media_group_id"],
+        created_at=from_db(row["created_at"]),
+    )
 
 
 def get_draft(db: Database, chat_id: int, now: datetime, max_age: timedelta) -> ReportDraft | None:
@@ -157,21 +199,23 @@ def finish_report(db: Database, draft: ReportDraft, city_id: str, depth: Depth |
 def get_report(db: Database, report_id: int) -> FieldReport | None:
     """The report with this number."""
     row = next(iter(db.query("select * from field_reports where id = ?", [report_id])), None)
-    if row is None:
-        return None
-    return FieldReport(
-        id=row["id"],
-        chat_id=row["chat_id"],
-        city_id=row["city_id"],
-        warning_id=row["warning_id"],
-        text=row["text"] or "",
-        depth=row["depth"],
-        lat=row["lat"],
-        lon=row["lon"],
-        photos=json.loads(row["photos"] or "[]"),
-        media_group_id=row["media_group_id"],
-        created_at=from_db(row["created_at"]),
+    return FieldReport(**_fields(row)) if row else None
+
+
+def latest_reports(db: Database, city_id: str | None = None, limit: int | None = None) -> list[NamedReport]:
+    """Field reports with their leader's name, newest first, of one city or all; at most `limit`."""
+    params: list[str | int]
+    where, params = ("where r.city_id = ?", [city_id]) if city_id else ("", [])
+    sql = (
+        "select r.*, l.name as leader_name from field_reports r left join leaders l on l.chat_id = r.chat_id"
+        f" {where} order by r.created_at desc, r.id desc"
     )
+    if limit is not None:
+        sql += " limit ?"
+        params = [*params, limit]
+    return [
+        NamedReport(**_fields(row), leader_name=row["leader_name"] or "") for row in db.query(sql, params)
+    ]
 
 
 def warning_for_message(db: Database, chat_id: int, message_id: int) -> int | None:

@@ -9,11 +9,11 @@ from typing import Any, cast
 from pydantic import BaseModel
 from sqlite_utils import Database
 
-from subscribers.outbox import BUTTON_SEVERITIES
+from subscribers.outbox import BUTTON_SEVERITIES, Kind
 from subscribers.timeutil import from_db
 
 # Outbox kinds that carry a warning (ref_id is the warning id).
-WARNING_KINDS = ("alert", "update", "cancel", "reminder")
+WARNING_KINDS = (Kind.ALERT, Kind.UPDATE, Kind.CANCEL, Kind.REMINDER)
 
 
 class DeliveryStat(BaseModel):

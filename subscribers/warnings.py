@@ -1,13 +1,6 @@
 """Warning versions in the store: one `warnings` row per version, linked by `supersedes`.
 
-`warnings.status` is a contract with the delivery worker:
-- 'active': in force, may be sent (an Update row is sent as a reply to the earlier versions);
-- 'superseded': a later version replaced it;
-- 'cancelled': withdrawn by a Cancel; the Cancel row itself is 'cancelled' too;
-- 'ended': ended by an all-clear; the all-clear row itself is 'ended' too;
-- 'expired': past its expiry (never sent);
-- 'exercise' (a drill) and 'test' (Test/System/Draft): kept, never sent to leaders as real alerts;
-- 'restricted' (CAP scope Restricted or Private): kept, never broadcast.
+`warnings.status` (`WarningStatus`) is a contract with the delivery worker; "in force" is `IN_FORCE`.
 Whether a Cancel or all-clear row is sent (as a reply) is the poller's decision, not a status.
 `warnings.cities` is a JSON list of city ids; `version` is the lifecycle fingerprint.
 """
@@ -16,14 +9,44 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlite_utils import Database
 
+from subscribers.sql import in_list
 from subscribers.timeutil import from_db, to_db
 
-LIVE = ("active", "exercise", "test", "restricted")
+
+class WarningStatus(StrEnum):
+    """`warnings.status`: the store's spelling of `alerts.lifecycle.RowStatus` (a test pins the two equal)."""
+
+    ACTIVE = "active"  # in force, may be sent (an Update row is sent as a reply to the earlier versions)
+    SUPERSEDED = "superseded"  # a later version replaced it
+    CANCELLED = "cancelled"  # withdrawn by a Cancel; the Cancel row itself too
+    ENDED = "ended"  # ended by an all-clear; the all-clear row itself too
+    EXPIRED = "expired"  # past its expiry: never sent
+    EXERCISE = "exercise"  # a drill: kept for drills, never sent as a real alert
+    TEST = "test"  # Test/System/Draft: never sent
+    RESTRICTED = "restricted"  # CAP scope Restricted or Private: kept, never broadcast
+
+
+# The statuses in which a warning may still go out (until it expires): a real one or a drill's.
+SENDABLE_STATUSES = (WarningStatus.ACTIVE, WarningStatus.EXERCISE)
+
+
+def in_force(statuses: tuple[WarningStatus, ...] = (WarningStatus.ACTIVE,)) -> str:
+    """SQL on a `warnings` row: in one of these statuses and not past its expiry; binds one `?`, now.
+
+    "In force" is `IN_FORCE` (active); alerts.lifecycle checks the same rule in memory (a test pins both).
+    """
+    return f"status in ({in_list(statuses)}) and (expires is null or expires > ?)"
+
+
+IN_FORCE = in_force()
+# A version replaced by a newer active one is not counted twice (on a row of `warnings`).
+LATEST = f"not exists (select 1 from warnings n where n.supersedes = warnings.id and n.status = '{WarningStatus.ACTIVE}')"
 
 
 class _Version(BaseModel):
@@ -170,9 +193,9 @@ def touch(db: Database, sender: str, identifier: str, version: str, now: datetim
 def expire_due(db: Database, now: datetime) -> list[int]:
     """Mark active rows whose expiry has passed as 'expired'; returns their ids."""
     ids = [r["id"] for r in db.query(
-        "select id from warnings where status = 'active' and expires is not null and expires <= ?", [to_db(now)]
+        f"select id from warnings where status = '{WarningStatus.ACTIVE}' and not ({IN_FORCE})", [to_db(now)]
     )]
-    set_status(db, ids, "expired")
+    set_status(db, ids, WarningStatus.EXPIRED)
     return ids
 
 
@@ -204,10 +227,8 @@ def earlier_versions(db: Database, warning_id: int) -> list[int]:
 def warnings_in_force(db: Database, city_id: str, now: datetime) -> list[StoredWarning]:
     """Active, unexpired versions whose cities include city_id, newest first (for /status)."""
     sql = (
-        f"select {_COLUMNS} from warnings where status = 'active' and (expires is null or expires > ?) "
+        f"select {_COLUMNS} from warnings where {IN_FORCE} and {LATEST} "
         "and exists (select 1 from json_each(coalesce(warnings.cities, '[]')) where json_each.value = ?) "
-        # A version replaced by a newer active one is not listed twice.
-        "and not exists (select 1 from warnings n where n.supersedes = warnings.id and n.status = 'active') "
         "order by sent desc, id desc"
     )
     return [_row(r) for r in db.query(sql, [to_db(now), city_id])]

@@ -22,6 +22,7 @@ from bot.admin import texts
 from bot.admin.gate import admin_only, record
 from bot.admin.progress import StatusWatch, watch
 from subscribers import notices
+from subscribers.outbox import Kind
 
 CHOOSE_CITIES, WRITE_TEXT, CONFIRM = range(3)
 DRAFT_KEY = "broadcast_draft"
@@ -159,7 +160,7 @@ async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     watch(
         context.job_queue,
         StatusWatch(
-            chat_id=status.chat_id, message_id=status.message_id, kind="notice", ref_id=notice_id, last_text=status_text
+            chat_id=status.chat_id, message_id=status.message_id, kind=Kind.NOTICE, ref_id=notice_id, last_text=status_text
         ),
         data.settings.admin.progress_interval_seconds,
     )

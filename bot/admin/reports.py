@@ -8,7 +8,7 @@ from telegram.ext import ContextTypes
 from bot.admin import texts
 from bot.admin.gate import admin_only, record
 from bot.texts import DEPTHS
-from subscribers.exports import latest_reports
+from subscribers.reports import latest_reports
 
 DEFAULT_COUNT = 5
 MAX_COUNT = 20

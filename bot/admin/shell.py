@@ -19,6 +19,7 @@ from bot.setup import CityInvite
 from subscribers import audit, exports, notices
 from subscribers.db import open_db
 from subscribers.invites import UnknownCityError
+from subscribers.outbox import Kind
 
 SHELL_ACTOR = "shell"
 PROGRESS_REFRESH_SECONDS = 0.2
@@ -75,7 +76,7 @@ def shell_broadcast(
         notice_id, rows = notices.create_notice(db, message, cities, SHELL_ACTOR, now())
         audit.record(db, now(), SHELL_ACTOR, "broadcast", notice_id=notice_id, cities=cities or ["all"], recipients=rows)
         if settings.telegram.token is None or rows == 0:
-            return notice_id, notices.progress(db, "notice", notice_id), False
+            return notice_id, notices.progress(db, Kind.NOTICE, notice_id), False
         result = asyncio.run(_drain(settings, db, notice_id, now, on_progress))
         return notice_id, result, True
     finally:
@@ -124,11 +125,11 @@ async def _drain(
         worker = asyncio.create_task(deliver_due(bot, db, settings, now))
         while not worker.done():
             if on_progress:
-                on_progress(notices.progress(db, "notice", notice_id))
+                on_progress(notices.progress(db, Kind.NOTICE, notice_id))
             # A display refresh, not synchronisation: the loop ends when the worker does.
             await asyncio.wait([worker], timeout=PROGRESS_REFRESH_SECONDS)
         await worker
-    result = notices.progress(db, "notice", notice_id)
+    result = notices.progress(db, Kind.NOTICE, notice_id)
     if on_progress:
         on_progress(result)
     return result

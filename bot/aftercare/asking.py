@@ -23,7 +23,7 @@ from subscribers.cities import city_name
 from subscribers.leaders import active_leaders, get_leader
 from subscribers.notices import Recipient, enqueue_rows
 from subscribers.outbox import Kind
-from subscribers.warnings import get_warning
+from subscribers.warnings import WarningStatus, get_warning
 
 if TYPE_CHECKING:
     from bot.app import BotData
@@ -94,7 +94,7 @@ def queue_survey(db: Database, settings: Settings, warning_id: int, now: datetim
     stored = get_warning(db, warning_id)
     if stored is None:
         return 0
-    drill = stored.status == "exercise"
+    drill = stored.status == WarningStatus.EXERCISE
     rows = [
         Recipient(
             chat_id=r.chat_id,

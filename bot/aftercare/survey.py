@@ -21,7 +21,7 @@ from bot.handlers.common import Context, active_leader
 from subscribers import surveys
 from subscribers.leaders import Livelihood
 from subscribers.surveys import Action, Arrival, LossRange, SurveyError
-from subscribers.warnings import get_warning
+from subscribers.warnings import WarningStatus, get_warning
 
 PATTERN = r"^sv:(\d+):(arr|act|next|avd|hap):(\w+|-)$"
 
@@ -61,7 +61,7 @@ async def survey_pressed(update: Update, context: Context) -> None:
     await query.answer()
     try:
         # A drill's survey keeps its ซ้อม mark in every edit: a leader must never take it for a real storm.
-        text = t.drill_marked(text, stored.status == "exercise")
+        text = t.drill_marked(text, stored.status == WarningStatus.EXERCISE)
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=inline_markup(rows))
     except BadRequest:
         # The same press twice: Telegram says "message is not modified"; the answer is saved either way.

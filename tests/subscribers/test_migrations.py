@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlite_utils import Database
 
+from subscribers import outbox
 from subscribers.db import migrate, open_db, schema_version
 from subscribers.migrations import migrations
 
@@ -74,3 +77,27 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
     path.write_text("shopping list: rice, fish sauce, rope, torch batteries\n" * 20, encoding="utf-8")
     with pytest.raises(StoreError, match=r"cannot open .*notes\.db: file is not a database"):
         open_db(path)
+
+
+def test_dropping_outbox_clear_buttons_keeps_every_row(tmp_path):
+    path = tmp_path / "m009.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m010_drop_outbox_clear_buttons")
+    old["outbox"].insert_all(
+        {"kind": kind, "ref_id": 7, "chat_id": 100 + i, "priority": i, "status": status, "attempts": i,
+         "text": f"ข้อความ {i}", "created_at": "2025-02-25T11:30:00+00:00", "message_id": 500 + i if status == "sent" else None,
+         "clear_buttons": i % 2}
+        for i, (kind, status) in enumerate([("alert", "sent"), ("cancel", "pending"), ("reminder", "failed")])
+    )
+    before = [{k: v for k, v in row.items() if k != "clear_buttons"} for row in old["outbox"].rows_where(order_by="id")]
+    old.close()
+    db = open_db(path)
+    assert "clear_buttons" not in db["outbox"].columns_dict
+    assert list(db["outbox"].rows_where(order_by="id")) == before
+    assert [(r.kind, r.status, r.message_id) for r in outbox.rows(db)] == [
+        ("alert", "sent", 500), ("cancel", "pending", None), ("reminder", "failed", None)
+    ]
+    # The unique index still makes enqueuing idempotent.
+    item = outbox.OutboxItem(kind="alert", ref_id=7, chat_id=100, text="again")
+    assert outbox.enqueue(db, [item], datetime(2025, 2, 25, 12, tzinfo=UTC)) == 0
+    db.close()

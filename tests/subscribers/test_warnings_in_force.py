@@ -1,6 +1,8 @@
 from datetime import timedelta
 
-from subscribers.warnings import warning_title, warnings_in_force
+from alerts.lifecycle import KnownVersion, RowStatus, _in_force
+from subscribers.timeutil import to_db
+from subscribers.warnings import IN_FORCE, WarningStatus, warning_title, warnings_in_force
 from tests.helpers.store import add_cities, add_warning
 
 
@@ -27,3 +29,16 @@ def test_in_force_for_city_newest_first(db, now):
     assert warning_title(db, newer) == "ฝนหนักมาก"
     assert warning_title(db, older) == "ฝนตกหนัก"
     assert warning_title(db, 999) is None
+
+
+def test_the_store_and_the_lifecycle_agree_on_in_force(db, now):
+    # The SQL predicate (every store query) and alerts.lifecycle's in-memory check are one rule:
+    # active, and no expiry or an expiry after now (at exactly now it is over).
+    rows = []
+    for status in WarningStatus:
+        for expires in (None, now - timedelta(seconds=1), now, now + timedelta(microseconds=1), now + timedelta(days=1)):
+            warning_id = add_warning(db, now, identifier=f"{status}-{expires}", status=status, expires=expires)
+            rows.append(KnownVersion(id=warning_id, version="v1", status=RowStatus(status), expires=expires))
+    in_store = [r["id"] for r in db.query(f"select id from warnings where {IN_FORCE} order by id", [to_db(now)])]
+    assert in_store == list(_in_force(tuple(rows), now))
+    assert len(in_store) == 3  # active with no expiry, a microsecond left, a day left

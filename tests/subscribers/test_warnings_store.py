@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from alerts.lifecycle import RowStatus
 from subscribers import warnings as store
 from subscribers.feed_health import get_health, is_healthy, record_failure, record_success
 
 NOW = datetime(2025, 2, 25, 11, 30, tzinfo=UTC)
+
+
+def test_the_store_spells_the_statuses_the_lifecycle_decides():
+    # subscribers and alerts may not import each other, so each owns its enum; this pins them equal.
+    assert {s.name: s.value for s in store.WarningStatus} == {s.name: s.value for s in RowStatus}
 
 
 def version(identifier: str, *, refs=(), cities=("bo-yang",), status="active", expires=NOW + timedelta(hours=6)):
