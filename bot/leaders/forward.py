@@ -11,7 +11,7 @@ import logging
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Job
 
-from bot.leaders import drafts as reporting, texts
+from bot.leaders import drafts, texts
 from bot.delivery.worker import retry_after_seconds
 from bot.context import Context
 from subscribers.leaders import get_leader
@@ -32,7 +32,7 @@ async def forward_report(context: Context, report_id: int, step: int = 0) -> Non
     try:
         while step <= len(report.photos):
             if step == 0:
-                text = reporting.admin_summary(data.db, report, leader, data.settings.tz)
+                text = drafts.admin_summary(data.db, report, leader, data.settings.tz)
                 await context.bot.send_message(admin_chat, text)
             else:
                 caption = texts.ADMIN_REPORT_PHOTO.format(number=report.id, index=step, count=len(report.photos))

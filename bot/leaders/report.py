@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.leaders import drafts as reporting, texts
+from bot.leaders import drafts, texts
 from bot.context import Context
 from bot.leaders.common import active_leader
 from bot.leaders.forward import forward_report
@@ -33,7 +33,7 @@ async def report_command(update: Update, context: Context) -> None:
     if await active_leader(update, context) is None:
         return
     data, message = context.bot_data, update.effective_message
-    draft = reporting.start_report(data.db, update.effective_chat.id, data.now(), _reply_to(message))
+    draft = drafts.start_report(data.db, update.effective_chat.id, data.now(), _reply_to(message))
     about = " " + texts.REPORT_ABOUT if draft.warning_id else ""
     await message.reply_text(texts.REPORT_START.format(about=about), reply_markup=depth_keyboard())
 
@@ -60,7 +60,7 @@ async def add_location(update: Update, context: Context) -> None:
 async def add_text(update: Update, context: Context) -> None:
     """Text joins the open report, or starts one when it replies to an alert; otherwise a hint."""
     data, message, chat_id = context.bot_data, update.effective_message, update.effective_chat.id
-    if reporting.open_draft(data.db, chat_id, data.now()) or reporting.replies_to_alert(
+    if drafts.open_draft(data.db, chat_id, data.now()) or drafts.replies_to_alert(
         data.db, chat_id, _reply_to(message)
     ):
         await _add(update, context, ReportPart(text=message.text, reply_to=_reply_to(message)))
@@ -73,7 +73,7 @@ async def _add(update: Update, context: Context, part: ReportPart) -> None:
         return
     data, message = context.bot_data, update.effective_message
     try:
-        added = reporting.add_part(data.db, update.effective_chat.id, part, data.now())
+        added = drafts.add_part(data.db, update.effective_chat.id, part, data.now())
     except ReportTooLongError as exc:
         await message.reply_text(texts.REPORT_TOO_LONG.format(length=exc.length, limit=MAX_TEXT))
         return
@@ -81,7 +81,7 @@ async def _add(update: Update, context: Context, part: ReportPart) -> None:
         await message.reply_text(texts.REPORT_TOO_MANY_PHOTOS, reply_markup=depth_keyboard())
         return
     if added.acknowledge:
-        parts = reporting.parts_summary(added.draft)
+        parts = drafts.parts_summary(added.draft)
         await message.reply_text(texts.REPORT_GOT.format(parts=parts), reply_markup=depth_keyboard())
 
 
@@ -97,11 +97,11 @@ async def choose_depth(update: Update, context: Context) -> None:
         await query.answer()  # a button from an older version of the bot
         return
     depth = None if choice == DEPTH_SKIP else Depth(choice)
-    draft = reporting.open_draft(data.db, leader.chat_id, data.now())
-    if draft is None or reporting.is_empty(draft):
+    draft = drafts.open_draft(data.db, leader.chat_id, data.now())
+    if draft is None or drafts.is_empty(draft):
         await query.answer(texts.REPORT_NO_DRAFT if draft is None else texts.REPORT_EMPTY, show_alert=True)
         return
-    report = reporting.finish(data.db, leader, depth, data.now())
+    report = drafts.finish(data.db, leader, depth, data.now())
     await query.answer()
     await query.edit_message_reply_markup(reply_markup=None)
     await query.message.reply_text(texts.REPORT_SENT.format(number=report.id))

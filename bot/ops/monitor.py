@@ -1,5 +1,5 @@
 """Operations wiring for `floodbot run`: /healthz and /metrics on loopback, job heartbeats, the stall
-watchdog and the bot_username check. `runner.run` calls `attach_monitoring(app, listener)` once.
+watchdog and the bot_username check. `bot.cli.run.run` calls `attach_monitoring(app, listener)` once.
 
 The listener is a tiny HTTP/1.0 server on the event loop itself: /metrics reads the store, and a
 SQLite connection belongs to the thread that opened it, so a scrape must run on the loop's thread.
