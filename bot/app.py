@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlite_utils import Database
 from telegram.ext import Application, ContextTypes
 
-from bot.admin import register_admin_handlers
-from bot.aftercare import register_aftercare
+from bot.admin.handlers import register_admin_handlers
+from bot.aftercare.handlers import register_aftercare
 from bot.context import BotData, utc_now
 from bot.delivery.worker import CONCURRENCY, make_limiter
 from bot.delivery.state import DeliveryState

@@ -8,7 +8,7 @@ import pytest
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from bot.admin import COMMANDS
+from bot.admin.handlers import COMMANDS
 from bot.delivery.texts import ack_data
 from bot.app import build_application
 from bot.settings import FeedSettings

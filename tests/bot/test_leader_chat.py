@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.leaders import texts
-from bot.admin import COMMANDS
+from bot.admin.handlers import COMMANDS
 from bot.delivery.reminders import follow_up
 from bot.leaders.joining import JoinOutcome, join
 from subscribers import invites
