@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.app import build_application  # noqa: E402
-from bot.delivery import deliver_due  # noqa: E402
-from bot.ratelimit import RateLimiter  # noqa: E402
-from bot.testing.fake_telegram import FakeTelegram, fake_settings  # noqa: E402
+from bot.delivery.worker import deliver_due  # noqa: E402
+from bot.delivery.ratelimit import RateLimiter  # noqa: E402
+from bot.demo.fake.telegram import FakeTelegram, fake_settings  # noqa: E402
 from subscribers import outbox  # noqa: E402
 from subscribers.db import open_db  # noqa: E402
 from subscribers.leaders import upsert_leader  # noqa: E402

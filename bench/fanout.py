@@ -36,13 +36,13 @@ from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
 from bot.app import POOL_HEADROOM  # noqa: E402
-from bot.delivery import CONCURRENCY, deliver_due, make_limiter  # noqa: E402
-from bot.ratelimit import RateLimiter  # noqa: E402
+from bot.delivery.worker import CONCURRENCY, deliver_due, make_limiter  # noqa: E402
+from bot.delivery.ratelimit import RateLimiter  # noqa: E402
 from bot.settings import Settings, TelegramSettings  # noqa: E402
 from subscribers import outbox  # noqa: E402
 from subscribers.db import open_db  # noqa: E402
 from subscribers.outbox import Kind, OutboxItem, Priority  # noqa: E402
-from bot.testing.fake_telegram import serve_in_child  # noqa: E402
+from bot.demo.fake.telegram import serve_in_child  # noqa: E402
 from tests.helpers.store import add_leaders, add_warning  # noqa: E402
 
 CAP = 30.0

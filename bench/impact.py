@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.admin import CITIES, LEADERS_PER_CITY, timed  # the same season's scale and timer
-from bot.impact_report import render_csv, render_markdown, scope_for, write_png, write_xlsx
+from bot.admin.impact_report import render_csv, render_markdown, scope_for, write_png, write_xlsx
 from subscribers import impact
 from subscribers.db import open_db
 from subscribers.leaders import Livelihood

@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 from telegram import Bot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
-from bot import delivery  # noqa: E402
-from bot.delivery import deliver_due, make_limiter  # noqa: E402
-from bot.delivery_admin import DeliveryState  # noqa: E402
-from bot.testing.fake_telegram import FakeTelegram, fake_settings  # noqa: E402
+from bot.delivery import worker as delivery  # noqa: E402
+from bot.delivery.worker import deliver_due, make_limiter  # noqa: E402
+from bot.delivery.state import DeliveryState  # noqa: E402
+from bot.demo.fake.telegram import FakeTelegram, fake_settings  # noqa: E402
 from subscribers import outbox  # noqa: E402
 from subscribers.db import open_db  # noqa: E402
 from subscribers.outbox import Kind, OutboxItem, Priority  # noqa: E402

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 from sqlite_utils import Database
 from telegram.ext import Application, ContextTypes
 
-from bot.admin import register_admin_handlers
-from bot.aftercare import register_aftercare
-from bot.delivery import CONCURRENCY, make_limiter
-from bot.delivery_admin import DeliveryState
-from bot.delivery_jobs import register_delivery
-from bot.handlers import register_leader_handlers
-from bot.handlers.guards import unknown_button_handler
-from bot.ptb_limiter import SharedRateLimiter
-from bot.ratelimit import RateLimiter
+from bot.admin.handlers import register_admin_handlers
+from bot.aftercare.handlers import register_aftercare
+from bot.context import BotData, utc_now
+from bot.delivery.worker import CONCURRENCY, make_limiter
+from bot.delivery.state import DeliveryState
+from bot.delivery.jobs import register_delivery
+from bot.leaders.handlers import register_leader_handlers
+from bot.leaders.guards import unknown_button_handler
+from bot.delivery.ptb_limiter import SharedRateLimiter
+from bot.delivery.ratelimit import RateLimiter
 from bot.settings import Settings
-from bot.update_order import MAX_CONCURRENT_UPDATES, ChatOrderedProcessor
+from bot.delivery.update_order import MAX_CONCURRENT_UPDATES, ChatOrderedProcessor
 
 # Connections beyond the worker's concurrent sends: handler replies and admin tools share the pool.
 POOL_HEADROOM = 16
@@ -29,29 +29,6 @@ WRITE_TIMEOUT_SECONDS = 20.0
 POOL_TIMEOUT_SECONDS = 10.0
 # After the grace, a drain still running is cancelled this much later (its in-flight sends end first).
 STOP_MARGIN_SECONDS = 2.0
-
-if TYPE_CHECKING:
-    from bot.metrics import Metrics
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class BotData:
-    """What handlers and jobs need, typed (PTB creates it empty; `build_application` fills it)."""
-
-    settings: Settings
-    db: Database
-    delivery: DeliveryState
-    clock: Callable[[], datetime] = staticmethod(_utc_now)
-    # Set by `floodbot run` (bot.monitor); None in tests and the demo, where nothing is scraped.
-    metrics: Metrics | None = None
-
-    def now(self) -> datetime:
-        """The current time (injected in tests)."""
-        return self.clock()
-
 
 CONTEXT_TYPES = ContextTypes(bot_data=BotData)
 
@@ -73,7 +50,7 @@ class FloodbotApplication(Application):
 def build_application(
     settings: Settings,
     db: Database,
-    clock: Callable[[], datetime] = _utc_now,
+    clock: Callable[[], datetime] = utc_now,
     *,
     limiter: RateLimiter | None = None,
 ) -> Application:

@@ -56,7 +56,7 @@ def golden(request: pytest.FixtureRequest):
 @pytest.fixture
 def fake_tg():
     """A fake Telegram Bot API server on 127.0.0.1 (limits on); fails the test if an unknown method was called."""
-    from bot.testing.fake_telegram import FakeTelegram
+    from bot.demo.fake.telegram import FakeTelegram
 
     fake = FakeTelegram().start()
     yield fake
@@ -67,7 +67,7 @@ def fake_tg():
 @pytest.fixture
 def vt():
     """Virtual monotonic time shared by the fake Bot API and the app's limiter (`vt.limiter(settings)`)."""
-    from bot.testing.virtual_time import VirtualTime
+    from bot.demo.fake.virtual_time import VirtualTime
 
     return VirtualTime()
 
@@ -80,7 +80,7 @@ def limited_tg(vt):
     method was called: a handler whose replies are not paced as Telegram counts them fails here even
     though PTB would retry the 429.
     """
-    from bot.testing.fake_telegram import FakeTelegram
+    from bot.demo.fake.telegram import FakeTelegram
 
     fake = FakeTelegram(clock=vt).start()
     yield fake

@@ -15,7 +15,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import build_application
-from bot.testing.fake_telegram import BOT_ID, FakeTelegram, fake_settings, html_problem
+from bot.demo.fake.telegram import BOT_ID, FakeTelegram, fake_settings, html_problem
 
 # PTB 22 warns on reading RetryAfter.retry_after (it will become a timedelta); the worker handles both.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

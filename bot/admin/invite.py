@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot.admin import texts
 from bot.admin.gate import admin_only, record
 from bot.settings import Settings
-from bot.setup import CityInvite, invite_link
+from bot.cli.init import CityInvite, invite_link
 from subscribers.invites import Invite, create_invite
 
 

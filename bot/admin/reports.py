@@ -7,7 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.admin import texts
 from bot.admin.gate import admin_only, record
-from bot.texts import DEPTHS
+from bot.leaders.texts import DEPTHS
 from subscribers.reports import latest_reports
 
 DEFAULT_COUNT = 5

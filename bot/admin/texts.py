@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from alerts import render
-from bot.texts import LIVELIHOODS
+from bot.leaders.texts import LIVELIHOODS
 from subscribers.drills import CityResult
 from subscribers.feed_watch import FeedState, FeedStatus
 from subscribers.notices import Progress

@@ -15,18 +15,18 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import checkin_texts as t
+from bot.aftercare import texts as t
 from bot.admin import texts as admin_texts
 from bot.admin.gate import admin_only, record
-from bot.keyboards import inline_markup
-from bot.impact_report import scope_for, write_png
+from bot.aftercare.keyboards import inline_markup
+from bot.admin.impact_report import scope_for, write_png
 from subscribers import checkins
 from subscribers.checkins import HelpRequest
 from subscribers.cities import city_name
 from subscribers.impact import ImpactError, impact_report
 
 if TYPE_CHECKING:
-    from bot.app import BotData
+    from bot.context import BotData
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 from telegram.ext import ContextTypes
 
-from bot import checkin_texts as t
+from bot.aftercare import texts as t
 from bot.settings import Settings
 from subscribers import aftercare, checkins
 from subscribers.checkins import CheckinRound
@@ -26,7 +26,7 @@ from subscribers.outbox import Kind
 from subscribers.warnings import WarningStatus, get_warning
 
 if TYPE_CHECKING:
-    from bot.app import BotData
+    from bot.context import BotData
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import checkin_texts as t
+from bot.aftercare import texts as t
 from bot.admin import texts as admin_texts
 from bot.admin.gate import admin_only, record
 from bot.aftercare.asking import queue_survey, start_checkin

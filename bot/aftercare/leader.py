@@ -13,16 +13,17 @@ from typing import TYPE_CHECKING
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import checkin_texts as t
-from bot import texts
+from bot.aftercare import texts as t
+from bot.leaders import texts
 from bot.aftercare.admin import post_card
-from bot.handlers.common import Context, active_leader
+from bot.context import Context
+from bot.leaders.common import active_leader
 from subscribers import checkins
 from subscribers.checkins import Answer, CheckinError, HelpRequest, Step
 from subscribers.cities import city_name
 
 if TYPE_CHECKING:
-    from bot.app import BotData
+    from bot.context import BotData
 
 PATTERN = r"^ci:(\d+):(safe|need_help|unsure)$"
 # Steps left this long ago are over: a leader's later message is a field report, not a step answer.

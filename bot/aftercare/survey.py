@@ -14,10 +14,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
-from bot import checkin_texts as t
-from bot import texts
-from bot.keyboards import inline_markup
-from bot.handlers.common import Context, active_leader
+from bot.aftercare import texts as t
+from bot.leaders import texts
+from bot.aftercare.keyboards import inline_markup
+from bot.context import Context
+from bot.leaders.common import active_leader
 from subscribers import surveys
 from subscribers.leaders import Livelihood
 from subscribers.surveys import Action, Arrival, LossRange, SurveyError

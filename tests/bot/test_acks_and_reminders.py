@@ -9,13 +9,13 @@ import pytest
 from telegram.ext import ExtBot
 
 from bot.app import build_application
-from bot.ptb_limiter import SharedRateLimiter
-from bot.delivery import deliver_due
-from bot.delivery_jobs import DELIVERY_JOB, FOLLOW_UP_JOB, follow_up_job
-from bot.reminders import escalate, follow_up
+from bot.delivery.ptb_limiter import SharedRateLimiter
+from bot.delivery.worker import deliver_due
+from bot.delivery.jobs import DELIVERY_JOB, FOLLOW_UP_JOB, follow_up_job
+from bot.delivery.reminders import escalate, follow_up
 from subscribers import acks, outbox
 from subscribers.outbox import Kind, OutboxItem, OutboxStatus, Priority
-from bot.testing.fake_telegram import fake_settings
+from bot.demo.fake.telegram import fake_settings
 from tests.helpers.store import add_leaders, add_warning
 
 ADMIN = -100900

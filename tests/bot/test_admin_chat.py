@@ -8,8 +8,8 @@ import pytest
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from bot.admin import COMMANDS
-from bot.delivery_text import ack_data
+from bot.admin.handlers import COMMANDS
+from bot.delivery.texts import ack_data
 from bot.app import build_application
 from bot.settings import FeedSettings
 from subscribers import feed_health
@@ -18,7 +18,7 @@ from tests.helpers.admin_bot import ADMIN, STRANGER, command, press, run_job
 from tests.helpers.admin_data import ack, add_report, add_warning, minutes, seed_admin_store
 from tests.helpers.clock import Clock
 from tests.helpers.store import CITIES
-from bot.testing.fake_telegram import fake_settings
+from bot.demo.fake.telegram import fake_settings
 
 FEEDS = [FeedSettings(name="tmd-cap", kind="cap", url="https://example.org/cap")]
 

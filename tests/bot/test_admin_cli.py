@@ -95,7 +95,7 @@ def test_admin_commands_have_help(site):
 
 
 def test_broadcast_with_token_sends_and_shows_progress(site):
-    from bot.testing.fake_telegram import FakeTelegram
+    from bot.demo.fake.telegram import FakeTelegram
 
     # 12 blocked the bot; the fake enforces Telegram's limits, the worker keeps within them.
     with FakeTelegram() as fake:

@@ -13,16 +13,16 @@ import pytest
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot import checkin_texts as t
+from bot.aftercare import texts as t
 from bot.aftercare.admin import TRIAGE_JOB
 from bot.aftercare import asking
 from bot.aftercare.asking import queue_survey, start_checkin
-from bot.delivery_jobs import DELIVERY_JOB
-from bot.keyboards import inline_markup
-from bot.metrics import Metrics
+from bot.delivery.jobs import DELIVERY_JOB
+from bot.aftercare.keyboards import inline_markup
+from bot.ops.metrics import Metrics
 from bot.aftercare.survey import survey_message
 from bot.app import build_application
-from bot.testing.fake_telegram import fake_settings
+from bot.demo.fake.telegram import fake_settings
 from subscribers import checkins, invites, outbox, surveys
 from subscribers.checkins import Answer, HelpStatus
 from subscribers.db import open_db

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import checkin_texts as t
+from bot.aftercare import texts as t
 from subscribers import checkins, impact, surveys
 from subscribers.checkins import Answer
 from subscribers.leaders import Livelihood, upsert_leader

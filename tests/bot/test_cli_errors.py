@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.instance import instance_lock
+from bot.cli.instance import instance_lock
 from bot.settings import load_settings
-from bot.setup import init_store
-from bot.testing.fake_telegram import FakeTelegram
+from bot.cli.init import init_store
+from bot.demo.fake.telegram import FakeTelegram
 from subscribers.db import open_db
 from tests.helpers.admin_data import seed_leaders
 from tests.helpers.cli import ROOT, run_floodbot

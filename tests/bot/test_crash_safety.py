@@ -13,7 +13,7 @@ from pathlib import Path
 from subscribers import outbox
 from subscribers.db import open_db
 from subscribers.outbox import Kind, OutboxItem, Priority
-from bot.testing.fake_telegram import FakeTelegram
+from bot.demo.fake.telegram import FakeTelegram
 from tests.helpers.store import add_leaders, add_warning
 
 ROOT = Path(__file__).resolve().parent.parent.parent

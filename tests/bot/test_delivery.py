@@ -10,12 +10,12 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.delivery import DeliveryStats, deliver_due
-from bot.ratelimit import RateLimiter
+from bot.delivery.worker import DeliveryStats, deliver_due
+from bot.delivery.ratelimit import RateLimiter
 from subscribers import outbox
 from subscribers.leaders import get_leader
 from subscribers.outbox import Kind, OutboxItem, OutboxStatus, Priority
-from bot.testing.fake_telegram import fake_settings
+from bot.demo.fake.telegram import fake_settings
 from tests.helpers.clock import Clock
 from tests.helpers.store import add_leaders, add_warning
 

@@ -15,12 +15,12 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.delivery import deliver_due, make_limiter
-from bot.delivery_admin import DeliveryState
+from bot.delivery.worker import deliver_due, make_limiter
+from bot.delivery.state import DeliveryState
 from subscribers import outbox
 from subscribers.db import open_db
 from subscribers.outbox import Kind, OutboxItem, OutboxStatus, Priority
-from bot.testing.fake_telegram import fake_settings
+from bot.demo.fake.telegram import fake_settings
 from tests.helpers.clock import Clock
 from tests.helpers.store import add_leaders, add_warning
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.delivery import Plan, plan
+from bot.delivery.worker import Plan, plan
 from bot.settings import Settings
 from subscribers import acks, outbox
 from subscribers.outbox import Kind, OutboxItem

@@ -8,9 +8,9 @@ import time
 from datetime import timedelta
 
 from bot.app import build_application
-from bot.delivery import deliver_due
+from bot.delivery.worker import deliver_due
 from bot.settings import DeliverySettings
-from bot.testing.fake_telegram import fake_settings
+from bot.demo.fake.telegram import fake_settings
 from subscribers import outbox
 from subscribers.outbox import Kind, OutboxItem, OutboxStatus, Priority
 from tests.helpers.clock import Clock

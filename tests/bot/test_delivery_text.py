@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import delivery_text
+from bot.delivery import texts as delivery_text
 
 
 def test_reminder_speaks_thai():
@@ -90,6 +90,6 @@ def test_digests_list_the_first_names_and_count_the_rest():
 )
 def test_unreachable_reason_is_short_thai(error, reason):
     # Why: the digest read "Forbidden: Forbidden: bot was blocked by the user".
-    from bot.testing.fake_records import ERRORS
+    from bot.demo.fake.records import ERRORS
 
     assert delivery_text.gone_reason(ERRORS[error][1]) == reason

@@ -9,14 +9,14 @@ from telegram import Bot
 
 from alerts.fetch import make_session
 from alerts.model import Severity
-from bot.delivery import deliver_due
-from bot.reminders import follow_up
-from bot.runner import poll_once
+from bot.delivery.worker import deliver_due
+from bot.delivery.reminders import follow_up
+from bot.cli.run import poll_once
 from bot.settings import FeedSettings, load_settings
 from subscribers.cities import sync_cities
 from subscribers.leaders import Livelihood, update_leader, upsert_leader
 from tests.conftest import ROOT
-from bot.testing.fake_telegram import fake_settings
+from bot.demo.fake.telegram import fake_settings
 from tests.helpers.feeds import fixture_bytes, two_block_alert
 
 AT = datetime.fromisoformat("2025-02-25T18:30:00+07:00")
@@ -109,7 +109,7 @@ async def test_a_crash_between_store_and_queue_loses_nothing(db, setup, fake_tg,
     def crash(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr("bot.dispatch.dispatch", crash)
+    monkeypatch.setattr("bot.pipeline.fanout.dispatch", crash)
     with pytest.raises(RuntimeError):
         await poll_and_deliver(db, setup, fake_tg, AT)
     assert db["warnings"].count == 0 and db["outbox"].count == 0

@@ -14,8 +14,8 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.settings import load_settings
-from bot.setup import init_store
-from bot.testing.fake_telegram import FakeTelegram
+from bot.cli.init import init_store
+from bot.demo.fake.telegram import FakeTelegram
 from subscribers import audit
 from subscribers.db import open_db
 from subscribers.leaders import Livelihood, upsert_leader

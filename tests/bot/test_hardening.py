@@ -8,9 +8,9 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.app import build_application
-from bot.handlers.guards import STALE_BUTTON
-from bot.signup import JoinOutcome, join
-from bot.testing.fake_telegram import fake_settings
+from bot.leaders.guards import STALE_BUTTON
+from bot.leaders.joining import JoinOutcome, join
+from bot.demo.fake.telegram import fake_settings
 from subscribers import invites
 from tests.helpers.admin_bot import ADMIN, STRANGER, command, press
 from tests.helpers.admin_data import seed_admin_store

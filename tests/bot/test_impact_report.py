@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from bot.cli import main
-from bot.impact_report import make_report, scope_for, thai_font
+from bot.admin.impact_report import make_report, scope_for, thai_font
 from subscribers.db import open_db
 from tests.helpers.cli import ROOT
 from tests.helpers.impact_data import seed_impact

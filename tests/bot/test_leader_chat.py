@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot import texts
-from bot.admin import COMMANDS
-from bot.reminders import follow_up
-from bot.signup import JoinOutcome, join
+from bot.leaders import texts
+from bot.admin.handlers import COMMANDS
+from bot.delivery.reminders import follow_up
+from bot.leaders.joining import JoinOutcome, join
 from subscribers import invites
 from subscribers.leaders import get_leader, update_leader, upsert_leader
 from subscribers.reports import get_report
@@ -335,7 +335,7 @@ async def test_error_is_logged_then_told_to_admins_and_leader(chat, monkeypatch,
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("bot.handlers.status.warnings_in_force", broken)
+    monkeypatch.setattr("bot.leaders.status.warnings_in_force", broken)
     await chat.send(chat.fake.push_command(CHAT, "status"))
     assert "disk on fire" in caplog.text
     assert chat.fake.messages(ADMIN_CHAT)[0].text == texts.ADMIN_ERROR.format(error="RuntimeError: disk on fire")

@@ -16,13 +16,13 @@ from datetime import timedelta
 import pytest
 from telegram import Bot
 
-from bot import texts
+from bot.leaders import texts
 from bot.app import build_application
-from bot.delivery import deliver_due
+from bot.delivery.worker import deliver_due
 from subscribers import outbox
 from subscribers.db import open_db
 from subscribers.outbox import Kind, OutboxItem, Priority
-from bot.testing.fake_telegram import FakeTelegram, fake_settings
+from bot.demo.fake.telegram import FakeTelegram, fake_settings
 from tests.helpers.clock import Clock
 from tests.helpers.store import CITIES, add_cities, add_warning
 from subscribers.leaders import upsert_leader

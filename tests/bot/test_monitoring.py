@@ -10,14 +10,14 @@ from types import SimpleNamespace
 import pytest
 from telegram import Bot
 
-from bot import redact
-from bot.delivery import DeliveryStats
-from bot.metrics import Metrics, count_delivery, count_poll, stall_reasons
-from bot.monitor import RECOVERED_TEXT, watchdog_job
-from bot.runner import poll_log_line
-from bot.poller import PollReport
+from bot.ops import redact
+from bot.delivery.worker import DeliveryStats
+from bot.ops.metrics import Metrics, count_delivery, count_poll, stall_reasons
+from bot.ops.monitor import RECOVERED_TEXT, watchdog_job
+from bot.cli.run import poll_log_line
+from bot.pipeline.poll import PollReport
 from bot.settings import MonitoringSettings, PollingSettings
-from bot.testing.fake_telegram import fake_settings
+from bot.demo.fake.telegram import fake_settings
 from tests.helpers.clock import Clock
 from tests.helpers.store import add_leaders, add_warning
 from subscribers.timeutil import to_db

@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.reminders import follow_up
-from bot.testing.fake_telegram import fake_settings
+from bot.delivery.reminders import follow_up
+from bot.demo.fake.telegram import fake_settings
 from subscribers import acks
 from tests.bot.test_acks_and_reminders import limited_bot, sent_alerts
 from tests.bot.test_admin_chat import app, clock, fake, poll_outcome, store  # noqa: F401 - fixtures

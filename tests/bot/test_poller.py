@@ -9,7 +9,7 @@ import pytest
 
 from alerts.fetch import make_session
 from alerts.lifecycle import PollStatus
-from bot.poller import run_poll
+from bot.pipeline.poll import run_poll
 from subscribers import warnings as store
 from subscribers.feed_health import get_health
 from tests.helpers.feeds import fixture_bytes, rss, settings_for, two_block_alert

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing.fake_telegram import FakeTelegram
+from bot.demo.fake.telegram import FakeTelegram
 from subscribers.db import open_db
 from tests.bot.test_run_process import current_alert
 from tests.helpers.cli import ROOT, floodbot_command

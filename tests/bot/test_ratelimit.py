@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.delivery import Outcome, backoff, classify
-from bot.ratelimit import RateLimiter
+from bot.delivery.worker import Outcome, backoff, classify
+from bot.delivery.ratelimit import RateLimiter
 
 
 class FakeClock:
@@ -137,8 +137,8 @@ async def test_two_replies_to_one_chat_over_a_jittery_network_break_no_limit():
     # 75-225 ms, and the chat's burst (one message, then 1/s) is what the two replies meet.
     from telegram.ext import ExtBot
 
-    from bot.ptb_limiter import SharedRateLimiter
-    from bot.testing.fake_telegram import FakeTelegram
+    from bot.delivery.ptb_limiter import SharedRateLimiter
+    from bot.demo.fake.telegram import FakeTelegram
 
     with FakeTelegram(chat_burst=1) as fake:
         fake.latency(300, jitter=0.5, seed=7)

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import FIXTURES, ROOT
 from tests.helpers.cli import ROOT as CLI_ROOT, floodbot_command, run_floodbot
-from bot.testing.fake_telegram import FakeTelegram
+from bot.demo.fake.telegram import FakeTelegram
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 LEADER = 5001

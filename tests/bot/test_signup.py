@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.signup import MAX_WRONG_CODES, WRONG_CODE_WINDOW, JoinOutcome, join
+from bot.leaders.joining import MAX_WRONG_CODES, WRONG_CODE_WINDOW, JoinOutcome, join
 from subscribers import invites
 from subscribers.leaders import deactivate, get_leader, update_leader
 from tests.helpers.store import add_cities

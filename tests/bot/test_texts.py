@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot import texts
+from bot.leaders import texts
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 

@@ -6,9 +6,9 @@ import time
 
 from telegram.ext import ExtBot
 
-from bot.ptb_limiter import SharedRateLimiter
-from bot.ratelimit import RateLimiter
-from bot.testing.fake_telegram import fake_settings
+from bot.delivery.ptb_limiter import SharedRateLimiter
+from bot.delivery.ratelimit import RateLimiter
+from bot.demo.fake.telegram import fake_settings
 
 CHAT = 4242
 GROUP = -100777

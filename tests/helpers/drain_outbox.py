@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from telegram import Bot
 
-from bot.delivery import deliver_due
+from bot.delivery.worker import deliver_due
 from bot.settings import Settings, TelegramSettings
 from subscribers.db import open_db
 from subscribers.outbox import recover_in_flight

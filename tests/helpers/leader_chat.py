@@ -17,10 +17,10 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.delivery import DeliveryStats, deliver_due
+from bot.delivery.worker import DeliveryStats, deliver_due
 from subscribers.db import open_db
-from bot.testing.fake_telegram import FakeTelegram, SentMessage, fake_settings
-from bot.testing.virtual_time import VirtualTime
+from bot.demo.fake.telegram import FakeTelegram, SentMessage, fake_settings
+from bot.demo.fake.virtual_time import VirtualTime
 from tests.helpers.clock import Clock
 from tests.helpers.store import add_cities
 

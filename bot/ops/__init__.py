@@ -1,0 +1,1 @@
+"""Operations: health, metrics and secrets kept out of logs."""
