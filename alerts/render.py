@@ -443,7 +443,8 @@ def _station_line(warning: Warning) -> str:
 def _trend(warning: Warning) -> str:
     wl = _templates()["water_level"]
     try:
-        now, before = float(warning.parameter("waterlevel_msl") or ""), float(warning.parameter("waterlevel_msl_previous") or "")
+        now = float(warning.parameter("waterlevel_msl") or "")
+        before = float(warning.parameter("waterlevel_msl_previous") or "")
     except ValueError:
         return ""
     if now - before > 0.005:

@@ -38,7 +38,9 @@ FIRST = 2_000_000
 
 
 def _items(chats: list[int], warning_id: int) -> list[OutboxItem]:
-    return [OutboxItem(kind=Kind.ALERT, ref_id=warning_id, chat_id=c, text=TEXT, priority=Priority.SEVERE) for c in chats]
+    return [
+        OutboxItem(kind=Kind.ALERT, ref_id=warning_id, chat_id=c, text=TEXT, priority=Priority.SEVERE) for c in chats
+    ]
 
 
 async def run(leaders: int, acks: int, rtt_ms: float, folder: Path) -> dict:
@@ -83,7 +85,8 @@ async def run(leaders: int, acks: int, rtt_ms: float, folder: Path) -> dict:
                 await asyncio.sleep(0.2)
             await app.updater.stop()
             await app.stop()
-        answered = {c.params["callback_query_id"]: c.at for c in fake.method_calls("answerCallbackQuery") if c.status == 200}
+        calls = fake.method_calls("answerCallbackQuery")
+        answered = {c.params["callback_query_id"]: c.at for c in calls if c.status == 200}
         waits = sorted(answered[q] - at for q, at in pushed.items() if q in answered)
         db.close()
         return {

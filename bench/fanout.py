@@ -5,8 +5,9 @@
 Default sizes: 240, then 5,000 (5,000 takes about 3 minutes per system at 30/s). The fake runs in a
 child process (its own CPU and GIL), so the client's CPU time is the system's own. Time to delivery
 is measured from the moment the bot is connected (as in a running bot) to the moment the fake
-accepted each message. Every system gets the same connection pool as `floodbot run`. Also measured: floodbot's CPU ms per
-message with limits off, through PTB and the fake ("limits off") and with a stub bot ("engine only").
+accepted each message. Every system gets the same connection pool as `floodbot run`. Also measured:
+floodbot's CPU ms per message with limits off, through PTB and the fake ("limits off") and with a stub bot
+("engine only").
 `--rtt-ms` adds a round trip (±30 % jitter) to every request; the fake counts Telegram's limits when
 it receives a request, half a round trip after it left, as Telegram does.
 """

@@ -112,7 +112,9 @@ def main() -> None:
     start = time.perf_counter()
     matcher = CityMatcher(cities)
     built = time.perf_counter() - start
-    print(f"{args.points:,} points: make City objects {made * 1000:.0f} ms, build matcher (STRtree) {built * 1000:.0f} ms")
+    print(
+        f"{args.points:,} points: make City objects {made * 1000:.0f} ms, build matcher (STRtree) {built * 1000:.0f} ms"
+    )
     times, matches = timed(lambda: matcher.match(warning), args.repeat)
     report(f"{args.points:,} points: match ({len(matches):,} matched)", times)
 

@@ -41,7 +41,11 @@ def warning_state(db: Database, warning_id: int) -> WarningState | None:
     if row is None:
         return None
     return WarningState(
-        id=row["id"], status=row["status"], severity=row["severity"], event=row["event"], expires=from_db(row["expires"])
+        id=row["id"],
+        status=row["status"],
+        severity=row["severity"],
+        event=row["event"],
+        expires=from_db(row["expires"]),
     )
 
 
@@ -80,7 +84,11 @@ def record_ack(db: Database, warning_id: int, chat_id: int, now: datetime) -> da
 def acked_at(db: Database, warning_id: int, chat_id: int) -> datetime | None:
     """When this leader acknowledged this warning, or None."""
     row = next(
-        iter(db.query("select acked_at from acknowledgements where warning_id = ? and chat_id = ?", [warning_id, chat_id])),
+        iter(
+            db.query(
+                "select acked_at from acknowledgements where warning_id = ? and chat_id = ?", [warning_id, chat_id]
+            )
+        ),
         None,
     )
     return from_db(row["acked_at"]) if row else None
@@ -213,7 +221,8 @@ def was_sent_to(db: Database, warning_id: int, chat_id: int) -> bool:
 
 def escalated_chats(db: Database, warning_id: int) -> set[int]:
     """Leaders the admin chat was already told about for this warning (first run or follow-ups)."""
-    return {row["chat_id"] for row in db.query("select chat_id from escalated_leaders where warning_id = ?", [warning_id])}
+    rows = db.query("select chat_id from escalated_leaders where warning_id = ?", [warning_id])
+    return {row["chat_id"] for row in rows}
 
 
 def record_escalated_leaders(db: Database, warning_id: int, chat_ids: list[int], now: datetime) -> None:

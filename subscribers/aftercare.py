@@ -76,7 +76,8 @@ def surveys_due(db: Database, since: datetime) -> list[Due]:
         f"select id from warnings where status in ({', '.join('?' for _ in ENDED)})"
         " and (coalesce(last_seen, first_seen) >= ? or expires >= ?) order by id"
     )
-    return _due(db, sql, [*ENDED, to_db(since), to_db(since)], "survey_rounds", keep=lambda ids: _urgent_and_sent(db, ids))
+    params = [*ENDED, to_db(since), to_db(since)]
+    return _due(db, sql, params, "survey_rounds", keep=lambda ids: _urgent_and_sent(db, ids))
 
 
 def _urgent_and_sent(db: Database, ids: list[int]) -> bool:

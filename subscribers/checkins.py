@@ -196,12 +196,15 @@ def recipients(db: Database, round_id: int) -> list[Recipient]:
         "select r.chat_id, r.city_id, l.name from checkin_recipients r join leaders l on l.chat_id = r.chat_id"
         " where r.round_id = ? order by r.city_id, r.chat_id"
     )
-    return [Recipient(chat_id=r["chat_id"], city_id=r["city_id"], name=r["name"] or "") for r in db.query(sql, [round_id])]
+    rows = db.query(sql, [round_id])
+    return [Recipient(chat_id=r["chat_id"], city_id=r["city_id"], name=r["name"] or "") for r in rows]
 
 
 def _recipient_city(db: Database, round_id: int, chat_id: int) -> str | None:
     row = next(
-        iter(db.query("select city_id from checkin_recipients where round_id = ? and chat_id = ?", [round_id, chat_id])),
+        iter(
+            db.query("select city_id from checkin_recipients where round_id = ? and chat_id = ?", [round_id, chat_id])
+        ),
         None,
     )
     return row["city_id"] if row else None
@@ -241,7 +244,8 @@ def record_answer(db: Database, round_id: int, chat_id: int, answer: Answer, now
         if answer == Answer.NEED_HELP and current is not None and current.status in (HelpStatus.OPEN, HelpStatus.TAKEN):
             # The steps (re)start at the location, as the chat asks for it.
             db.execute(
-                "update help_requests set step = ?, updated_at = ? where id = ?", [str(Step.LOCATION), to_db(now), current.id]
+                "update help_requests set step = ?, updated_at = ? where id = ?",
+                [str(Step.LOCATION), to_db(now), current.id],
             )
         elif answer != Answer.NEED_HELP:
             db.execute("update help_requests set step = null where round_id = ? and chat_id = ?", [round_id, chat_id])

@@ -69,7 +69,8 @@ def retire_unconfigured(db: Database, configured: list[str]) -> list[RetiredCity
     with db.atomic():
         for city_id in gone:
             revoked = db.execute("update invites set revoked = 1 where city_id = ? and revoked = 0", [city_id]).rowcount
-            active = next(iter(db.query("select count(*) as n from leaders where city_id = ? and active = 1", [city_id])))
+            sql = "select count(*) as n from leaders where city_id = ? and active = 1"
+            active = next(iter(db.query(sql, [city_id])))
             if revoked or active["n"]:
                 result.append(RetiredCity(city_id=city_id, revoked_invites=revoked, active_leaders=active["n"]))
     return result

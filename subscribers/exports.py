@@ -54,7 +54,8 @@ def _rows(db: Database, kind: str) -> Iterable[dict[str, Any]]:
             "select o.id, o.kind, o.ref_id, o.chat_id, l.city_id, o.status, o.attempts, o.created_at, o.sent_at,"
             " o.last_error, a.acked_at from outbox o left join leaders l on l.chat_id = o.chat_id"
             " left join acknowledgements a on a.warning_id = o.ref_id and a.chat_id = o.chat_id"
-            f" and o.kind in ({in_list((Kind.ALERT, Kind.UPDATE, Kind.CANCEL, Kind.REMINDER, Kind.DRILL))}) order by o.id"
+            f" and o.kind in ({in_list((Kind.ALERT, Kind.UPDATE, Kind.CANCEL, Kind.REMINDER, Kind.DRILL))})"
+            " order by o.id"
         )
     if kind == "drills":
         return db.query(
@@ -135,7 +136,8 @@ def export_rows(db: Database, kind: str, tz: tzinfo = UTC) -> list[dict[str, Any
 def export_csv(db: Database, kind: str, tz: tzinfo = UTC) -> str:
     """The table as CSV text, starting with a BOM (write it encoded as UTF-8); times ISO 8601 in `tz`."""
     rows = [
-        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()} for row in export_rows(db, kind, tz)
+        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
+        for row in export_rows(db, kind, tz)
     ]
     out = io.StringIO()
     out.write(BOM)

@@ -11,7 +11,8 @@ from subscribers.timeutil import to_db
 
 def seen_items(db: Database, feed: str) -> dict[str, str]:
     """guid -> the `updated` text it had when fetched ('' when the index gave none)."""
-    return {r["guid"]: r["updated"] or "" for r in db.query("select guid, updated from feed_items where feed = ?", [feed])}
+    rows = db.query("select guid, updated from feed_items where feed = ?", [feed])
+    return {r["guid"]: r["updated"] or "" for r in rows}
 
 
 def mark_seen(db: Database, feed: str, guid: str, updated: str, link: str, now: datetime) -> None:

@@ -140,7 +140,8 @@ def _units(db: Database, thread: int, ids: list[int]) -> list[_Unit]:
             [*ids, *WARNED_KINDS],
         )
     }
-    acked = {r["chat_id"] for r in db.query(f"select distinct chat_id from acknowledgements where warning_id in ({marks})", ids)}
+    sql = f"select distinct chat_id from acknowledgements where warning_id in ({marks})"
+    acked = {r["chat_id"] for r in db.query(sql, ids)}
     # A leader who answered twice in one thread (two versions): the latest answer per livelihood counts.
     answers: dict[tuple[int, str], SurveyAnswer] = {}
     for answer in sorted(answers_for(db, ids), key=lambda a: a.updated_at):
@@ -151,7 +152,9 @@ def _units(db: Database, thread: int, ids: list[int]) -> list[_Unit]:
     leader_marks = ", ".join("?" for _ in chats)
     leaders = {
         r["chat_id"]: r
-        for r in db.query(f"select chat_id, city_id, livelihood from leaders where chat_id in ({leader_marks})", list(chats))
+        for r in db.query(
+            f"select chat_id, city_id, livelihood from leaders where chat_id in ({leader_marks})", list(chats)
+        )
     }
     units = []
     for chat_id in sorted(chats):

@@ -105,7 +105,9 @@ def update_leader(db: Database, chat_id: int, now: datetime, **fields: object) -
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"cannot update {sorted(unknown)}")
-    values = {k: (str(v) if isinstance(v, StrEnum) else int(v) if isinstance(v, bool) else v) for k, v in fields.items()}
+    values = {
+        k: (str(v) if isinstance(v, StrEnum) else int(v) if isinstance(v, bool) else v) for k, v in fields.items()
+    }
     db.table("leaders").update(chat_id, {**values, "updated_at": to_db(now)})
 
 

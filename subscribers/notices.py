@@ -57,7 +57,10 @@ def enqueue_rows(db: Database, kind: str, ref_id: int, recipients: list[Recipien
     priority = outbox.priority_for(kind)
     return outbox.enqueue(
         db,
-        [outbox.OutboxItem(kind=kind, ref_id=ref_id, chat_id=r.chat_id, text=r.text, priority=priority) for r in recipients],
+        [
+            outbox.OutboxItem(kind=kind, ref_id=ref_id, chat_id=r.chat_id, text=r.text, priority=priority)
+            for r in recipients
+        ],
         now,
     )
 
@@ -96,7 +99,8 @@ def recipients_count(db: Database, cities: list[str] | None) -> int:
 def _is_blocked(row: dict[str, Any]) -> bool:
     # The worker marks 403/"chat not found" as failed or skipped and deactivates the leader.
     error = (row["last_error"] or "").lower()
-    return row["active"] == 0 or any(word in error for word in ("blocked", "forbidden", "chat not found", "deactivated"))
+    gone = ("blocked", "forbidden", "chat not found", "deactivated")
+    return row["active"] == 0 or any(word in error for word in gone)
 
 
 def progress(db: Database, kind: str, ref_id: int) -> Progress:

@@ -139,7 +139,8 @@ def _save(
         else:
             sets = ", ".join(f"{name} = ?" for name in fields)
             db.execute(
-                f"update survey_answers set {sets}, updated_at = ? where warning_id = ? and chat_id = ? and livelihood = ?",
+                f"update survey_answers set {sets}, updated_at = ?"
+                " where warning_id = ? and chat_id = ? and livelihood = ?",
                 [*fields.values(), to_db(now), warning_id, chat_id, str(livelihood)],
             )
     saved = get_answer(db, warning_id, chat_id, livelihood)

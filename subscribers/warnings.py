@@ -46,7 +46,9 @@ def in_force(statuses: tuple[WarningStatus, ...] = (WarningStatus.ACTIVE,)) -> s
 
 IN_FORCE = in_force()
 # A version replaced by a newer active one is not counted twice (on a row of `warnings`).
-LATEST = f"not exists (select 1 from warnings n where n.supersedes = warnings.id and n.status = '{WarningStatus.ACTIVE}')"
+LATEST = (
+    f"not exists (select 1 from warnings n where n.supersedes = warnings.id and n.status = '{WarningStatus.ACTIVE}')"
+)
 
 
 class _Version(BaseModel):

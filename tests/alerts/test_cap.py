@@ -266,7 +266,8 @@ ALERT_IN_CONTENT = """<content type="text/xml"><alert xmlns="urn:oasis:names:tc:
 
 def test_atom_entries_fail_alone():
     feed = f"""<feed xmlns="http://www.w3.org/2005/Atom">
-      <entry><id>a</id><title>no link, CAP inside</title><updated>2013-08-19T11:56:00-00:00</updated>{ALERT_IN_CONTENT}</entry>
+      <entry><id>a</id><title>no link, CAP inside</title><updated>2013-08-19T11:56:00-00:00</updated>
+        {ALERT_IN_CONTENT}</entry>
       <entry><id>b</id><title>nothing to read</title></entry>
       <entry><id>c</id><link href="http://example.org/c.xml"/><updated>yesterday</updated></entry>
       <entry><id>d</id><link href="http://example.org/d.xml"/><alert><identifier>stub</identifier></alert></entry>

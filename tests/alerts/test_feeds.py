@@ -151,7 +151,9 @@ def test_thaiwater_levels(row, min_level, expect):
     assert ("clear" if w.is_all_clear else "warn", w.severity) == expect
 
 
-@pytest.mark.parametrize(("percent", "level"), [(100.1, 5), (100, 4), (70.5, 4), (70, 3), (31, 3), (11, 2), (10, 1), (-5, 1)])
+@pytest.mark.parametrize(
+    ("percent", "level"), [(100.1, 5), (100, 4), (70.5, 4), (70, 3), (31, 3), (11, 2), (10, 1), (-5, 1)]
+)
 def test_level_from_percent(percent, level):
     # HAII's scale uses strict ">" thresholds.
     assert level_from_percent(percent) == level

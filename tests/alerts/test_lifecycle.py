@@ -39,12 +39,15 @@ CASES = [
     ("refetch", ALERT, Known(same_key=(row(RowStatus.ACTIVE, version=fingerprint(ALERT)),)),
      PollStatus.UNCHANGED, Reason.SEEN, None, (), False),
     # A new `sent` alone is not new information (TMD re-stamps): still unchanged.
-    ("re-stamped", w(sent=NOW - timedelta(minutes=5)), Known(same_key=(row(RowStatus.ACTIVE, version=fingerprint(ALERT)),)),
+    ("re-stamped", w(sent=NOW - timedelta(minutes=5)),
+     Known(same_key=(row(RowStatus.ACTIVE, version=fingerprint(ALERT)),)),
      PollStatus.UNCHANGED, Reason.SEEN, None, (), False),
     # Already past its expiry when first seen (first poll after install): recorded, never sent.
-    ("expired first poll", w(expires=EARLIER), Known(), PollStatus.EXPIRED, Reason.EXPIRED, RowStatus.EXPIRED, (), False),
+    ("expired first poll", w(expires=EARLIER), Known(),
+     PollStatus.EXPIRED, Reason.EXPIRED, RowStatus.EXPIRED, (), False),
     # A stored active version that has now expired: reported expired, its row closed.
-    ("expired now", w(expires=EARLIER), Known(same_key=(row(RowStatus.ACTIVE, version=fingerprint(w(expires=EARLIER))),)),
+    ("expired now", w(expires=EARLIER),
+     Known(same_key=(row(RowStatus.ACTIVE, version=fingerprint(w(expires=EARLIER))),)),
      PollStatus.EXPIRED, Reason.EXPIRED, None, (1,), False),
     # Update of a known warning: the old row superseded, the new one active and sent (as a reply).
     ("update", w(identifier="A2", msg_type=MsgType.UPDATE, references=REF), Known(referenced=(ACTIVE,)),
@@ -84,7 +87,8 @@ CASES = [
      RowStatus.CANCELLED, (1,), False),
     # No expiry at all: in force until updated or cancelled, never reported expired.
     ("no expiry", w(expires=None), Known(), PollStatus.NEW, Reason.FIRST_SEEN, RowStatus.ACTIVE, (), True),
-    ("no expiry refetch", w(expires=None), Known(same_key=(row(RowStatus.ACTIVE, version=fingerprint(w(expires=None))),)),
+    ("no expiry refetch", w(expires=None),
+     Known(same_key=(row(RowStatus.ACTIVE, version=fingerprint(w(expires=None))),)),
      PollStatus.UNCHANGED, Reason.SEEN, None, (), False),
     # Scope Private or Restricted: stored, shown, never broadcast to every leader.
     ("private", w(scope=Scope.PRIVATE), Known(), PollStatus.NEW, Reason.NOT_PUBLIC, RowStatus.RESTRICTED, (), False),

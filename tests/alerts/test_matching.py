@@ -132,8 +132,10 @@ def test_boundary_intersecting_polygon_matches_even_when_point_is_outside():
 
 
 def test_boundary_as_feature_collection():
-    feature = {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(shapely.box(99.7, 6.9, 100.0, 7.0))}
-    city = CITIES[5].model_copy(update={"boundary_geojson": json.dumps({"type": "FeatureCollection", "features": [feature]})})
+    geometry = shapely.geometry.mapping(shapely.box(99.7, 6.9, 100.0, 7.0))
+    feature = {"type": "Feature", "properties": {}, "geometry": geometry}
+    boundary = json.dumps({"type": "FeatureCollection", "features": [feature]})
+    city = CITIES[5].model_copy(update={"boundary_geojson": boundary})
     warning = make_warning(areas=(area(polygons=[box(6.95, 99.98, half=0.03)]),))
     assert ids(CityMatcher([city]).match(warning)) == ["la-ngu"]
 
@@ -238,7 +240,8 @@ def test_passes_floor(severity, floor, opt_in, passes):
 
 
 def test_default_floor_is_moderate():
-    assert City(id="x", name_th="x", province_code="90", tambon_code="900101", lat=7, lon=100).min_severity is Severity.MODERATE
+    city = City(id="x", name_th="x", province_code="90", tambon_code="900101", lat=7, lon=100)
+    assert city.min_severity is Severity.MODERATE
 
 
 def test_warning_type_is_the_model():
@@ -248,7 +251,9 @@ def test_warning_type_is_the_model():
 def test_each_city_gets_the_most_severe_block_covering_it(matcher):
     # Block 0 (Moderate) covers Songkhla and Phatthalung, block 1 (Severe) only Phatthalung.
     moderate = make_warning(
-        event="Rain", severity=Severity.MODERATE, areas=(area(geocodes=[("ISO3166-2", "TH-90"), ("ISO3166-2", "TH-93")]),)
+        event="Rain",
+        severity=Severity.MODERATE,
+        areas=(area(geocodes=[("ISO3166-2", "TH-90"), ("ISO3166-2", "TH-93")]),),
     )
     severe = moderate.blocks[0].model_copy(
         update={"event": "Heavy Rain", "severity": Severity.SEVERE, "areas": (area(geocodes=[("ISO3166-2", "TH-93")]),)}

@@ -404,7 +404,11 @@ def test_huge_feed_text_stays_within_telegram_limit():
     [
         (datetime(2025, 2, 25, 11, 0, tzinfo=UTC), "25 ก.พ. 2568 18:00 น.", "25 ก.พ. 68 เวลา 18.00 น."),
         (datetime(2024, 12, 31, 17, 0, tzinfo=UTC), "1 ม.ค. 2568 00:00 น.", "1 ม.ค. 68 เวลา 00.00 น."),
-        (datetime(2025, 4, 13, 6, 0, tzinfo=timezone(timedelta(hours=8))), "13 เม.ย. 2568 05:00 น.", "13 เม.ย. 68 เวลา 05.00 น."),
+        (
+            datetime(2025, 4, 13, 6, 0, tzinfo=timezone(timedelta(hours=8))),
+            "13 เม.ย. 2568 05:00 น.",
+            "13 เม.ย. 68 เวลา 05.00 น.",
+        ),
     ],
 )
 def test_thai_datetime(moment, thai, short):

@@ -14,7 +14,8 @@ from tests.helpers.store import add_cities
 
 
 def seed_admin_store(db: Database, now: datetime) -> Database:
-    """The admin tests' store: the three cities; bo-yang 11, 12, 13 active and 14 inactive; phatong 21, 22; la-ngu 31."""
+    """The admin tests' store: the three cities; bo-yang 11, 12, 13 active and 14 inactive; phatong 21, 22;
+    la-ngu 31."""
     add_cities(db, now)
     seed_leaders(db, now, {"bo-yang": [11, 12, 13, 14], "phatong": [21, 22], "la-ngu": [31]}, inactive=(14,))
     return db

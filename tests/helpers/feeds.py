@@ -11,10 +11,38 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 EXAMPLE_CITIES = [
     {"id": "bo-yang", "name_th": "บ่อยาง", "province_code": "90", "tambon_code": "900101", "lat": 7.198, "lon": 100.596},
     {"id": "phatong", "name_th": "พะตง", "province_code": "90", "tambon_code": "901118", "lat": 6.837, "lon": 100.558},
-    {"id": "khuan-lang", "name_th": "ควนลัง", "province_code": "90", "tambon_code": "901102", "lat": 6.973, "lon": 100.421},
-    {"id": "padang-besar", "name_th": "ปาดังเบซาร์", "province_code": "90", "tambon_code": "901007", "lat": 6.740, "lon": 100.241},
-    {"id": "tanot-duan", "name_th": "โตนดด้วน", "province_code": "93", "tambon_code": "930509", "lat": 7.718, "lon": 100.036},
-    {"id": "la-ngu", "name_th": "กำแพง (ละงู)", "province_code": "91", "tambon_code": "910501", "lat": 6.933, "lon": 99.777},
+    {
+        "id": "khuan-lang",
+        "name_th": "ควนลัง",
+        "province_code": "90",
+        "tambon_code": "901102",
+        "lat": 6.973,
+        "lon": 100.421,
+    },
+    {
+        "id": "padang-besar",
+        "name_th": "ปาดังเบซาร์",
+        "province_code": "90",
+        "tambon_code": "901007",
+        "lat": 6.740,
+        "lon": 100.241,
+    },
+    {
+        "id": "tanot-duan",
+        "name_th": "โตนดด้วน",
+        "province_code": "93",
+        "tambon_code": "930509",
+        "lat": 7.718,
+        "lon": 100.036,
+    },
+    {
+        "id": "la-ngu",
+        "name_th": "กำแพง (ละงู)",
+        "province_code": "91",
+        "tambon_code": "910501",
+        "lat": 6.933,
+        "lon": 99.777,
+    },
 ]
 
 

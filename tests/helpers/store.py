@@ -71,7 +71,9 @@ def add_warning(
     ).last_pk
 
 
-def add_sent_alert(db: Database, warning_id: int, chat_id: int, message_id: int, now: datetime, kind: str = "alert") -> None:
+def add_sent_alert(
+    db: Database, warning_id: int, chat_id: int, message_id: int, now: datetime, kind: str = "alert"
+) -> None:
     """An outbox row as the delivery worker leaves it once Telegram accepted the alert."""
     db["outbox"].insert(
         {

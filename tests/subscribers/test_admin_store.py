@@ -22,7 +22,8 @@ def store(db, now):
 
 def test_notice_reaches_only_active_leaders_of_its_cities(store, now):
     notice_id, rows = notices.create_notice(store, "hello", ["bo-yang", "la-ngu"], "1", now)
-    chats = [r["chat_id"] for r in store.query("select chat_id from outbox where kind='notice' and ref_id=?", [notice_id])]
+    queued = store.query("select chat_id from outbox where kind='notice' and ref_id=?", [notice_id])
+    chats = [r["chat_id"] for r in queued]
     # The inactive leader 14 and phatong's leaders must not be there.
     assert sorted(chats) == [11, 12, 13, 31]
     assert rows == 4
@@ -39,7 +40,9 @@ def test_notice_to_all(store, now):
 def test_progress_counts_blocked_apart_from_failed(store, now):
     notice_id, _ = notices.create_notice(store, "hi", ["bo-yang"], "1", now)
     store.execute("update outbox set status='sent' where chat_id=11")
-    store.execute("update outbox set status='failed', last_error='Forbidden: bot was blocked by the user' where chat_id=12")
+    store.execute(
+        "update outbox set status='failed', last_error='Forbidden: bot was blocked by the user' where chat_id=12"
+    )
     p = notices.progress(store, "notice", notice_id)
     assert (p.total, p.delivered, p.blocked, p.failed, p.pending, p.finished) == (3, 1, 1, 0, 1, False)
     store.execute("update outbox set status='failed', last_error='Bad Request: message is too long' where chat_id=13")
@@ -96,7 +99,8 @@ def test_delivery_stats_per_warning_and_city(store, now):
     result = {s.city_id: s for s in stats.delivery_stats(store)}
     assert (result["bo-yang"].sent, result["bo-yang"].failed, result["bo-yang"].acknowledged) == (2, 1, 2)
     assert result["bo-yang"].median_ack_seconds == 360
-    assert (result["phatong"].sent, result["phatong"].acknowledged, result["phatong"].median_ack_seconds) == (1, 0, None)
+    phatong = result["phatong"]
+    assert (phatong.sent, phatong.acknowledged, phatong.median_ack_seconds) == (1, 0, None)
 
 
 @pytest.mark.parametrize(

@@ -84,9 +84,18 @@ def test_dropping_outbox_clear_buttons_keeps_every_row(tmp_path):
     old = Database(path)
     migrations.apply(old, stop_before="m010_drop_outbox_clear_buttons")
     old["outbox"].insert_all(
-        {"kind": kind, "ref_id": 7, "chat_id": 100 + i, "priority": i, "status": status, "attempts": i,
-         "text": f"ข้อความ {i}", "created_at": "2025-02-25T11:30:00+00:00", "message_id": 500 + i if status == "sent" else None,
-         "clear_buttons": i % 2}
+        {
+            "kind": kind,
+            "ref_id": 7,
+            "chat_id": 100 + i,
+            "priority": i,
+            "status": status,
+            "attempts": i,
+            "text": f"ข้อความ {i}",
+            "created_at": "2025-02-25T11:30:00+00:00",
+            "message_id": 500 + i if status == "sent" else None,
+            "clear_buttons": i % 2,
+        }
         for i, (kind, status) in enumerate([("alert", "sent"), ("cancel", "pending"), ("reminder", "failed")])
     )
     before = [{k: v for k, v in row.items() if k != "clear_buttons"} for row in old["outbox"].rows_where(order_by="id")]

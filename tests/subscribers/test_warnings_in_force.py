@@ -17,7 +17,12 @@ def test_in_force_for_city_newest_first(db, now):
     add_warning(db, identifier="off", cities=["bo-yang"], sent=now, expires=now + hour, status="cancelled")
     v1 = add_warning(db, identifier="v1", cities=["bo-yang"], sent=now - 2 * hour, expires=now + hour)
     v2 = add_warning(
-        db, identifier="v2", cities=["bo-yang"], sent=now - 2 * hour + timedelta(minutes=1), expires=now + hour, supersedes=v1
+        db,
+        identifier="v2",
+        cities=["bo-yang"],
+        sent=now - 2 * hour + timedelta(minutes=1),
+        expires=now + hour,
+        supersedes=v1,
     )
 
     found = warnings_in_force(db, "bo-yang", now)
@@ -36,7 +41,13 @@ def test_the_store_and_the_lifecycle_agree_on_in_force(db, now):
     # active, and no expiry or an expiry after now (at exactly now it is over).
     rows = []
     for status in WarningStatus:
-        for expires in (None, now - timedelta(seconds=1), now, now + timedelta(microseconds=1), now + timedelta(days=1)):
+        for expires in (
+            None,
+            now - timedelta(seconds=1),
+            now,
+            now + timedelta(microseconds=1),
+            now + timedelta(days=1),
+        ):
             warning_id = add_warning(db, now, identifier=f"{status}-{expires}", status=status, expires=expires)
             rows.append(KnownVersion(id=warning_id, version="v1", status=RowStatus(status), expires=expires))
     in_store = [r["id"] for r in db.query(f"select id from warnings where {IN_FORCE} order by id", [to_db(now)])]
