@@ -13,7 +13,7 @@ from importlib import resources
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -105,6 +105,20 @@ class PollingSettings(_Section):
     max_bytes: int = Field(default=5_000_000, ge=10_000)
     # A feed is unhealthy after this many failures in a row.
     max_failures: int = Field(default=3, ge=1)
+
+
+# Query parameters that carry a credential when an operator writes the key into a feed's URL
+# (`...?apikey=…`, `&access_token=…`, `&sig=…`), rather than in `key`.
+_CREDENTIAL_PARAM = re.compile(r"key|token|secret|pass|auth|sig", re.IGNORECASE)
+
+
+def url_credentials(url: str) -> list[str]:
+    """Secrets inside a URL: the password of `user:password@host` and credential-named query values."""
+    parts = urlsplit(url)
+    found = [parts.password] if parts.password else []
+    found += [value for name, value in parse_qsl(parts.query) if _CREDENTIAL_PARAM.search(name) and len(value) >= 4]
+    # Also as they appear percent-encoded in the URL itself (a log line quotes the URL as written).
+    return sorted({v for s in found for v in (s, quote(s, safe=""))}, key=len, reverse=True)
 
 
 class FeedSettings(_Section):
@@ -358,9 +372,11 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     def secrets(self) -> list[str]:
-        """Every secret value (bot token, feed keys), for redaction from logs and error lines."""
+        """Every secret value (bot token, feed keys, credentials written into feed URLs), for redaction
+        from logs and error lines."""
         values = [self.telegram.token] + [f.key for f in self.feeds]
-        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        return found + [c for f in self.feeds for c in url_credentials(f.url)]
 
     @classmethod
     def settings_customise_sources(

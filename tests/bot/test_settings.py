@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from pathlib import Path
 
 import pytest
 
+from bot.ops.redact import RedactingFilter
 from bot.settings import ConfigError, load_settings
 from tests.conftest import ROOT
 
@@ -141,6 +143,26 @@ def test_secrets_never_shown(tmp_path, monkeypatch, caplog):
     shown = repr(settings) + str(settings) + settings.model_dump_json() + caplog.text
     assert secret not in shown and "FEEDKEY-123" not in shown
     assert settings.feeds[0].key.get_secret_value() == "FEEDKEY-123"
+
+
+def test_credentials_written_into_a_feed_url_are_masked(tmp_path, caplog):
+    # An operator may paste the key into the URL rather than `key`: it must be masked all the same.
+    url = 'url = "https://www.tmd.go.th/api/xml/CAP"'
+    keyed = 'url = "https://user:PASS-w0rd@api.example.org/cap?format=xml&apikey=K3Y%2Fsecret&uid=42"'
+    settings = load_settings(write(tmp_path, replace_once(EXAMPLE, url, keyed)))
+    assert {"PASS-w0rd", "K3Y/secret", "K3Y%2Fsecret"} <= set(settings.secrets())
+    assert "xml" not in settings.secrets() and "42" not in settings.secrets()
+    handler = logging.StreamHandler(io.StringIO())
+    handler.addFilter(RedactingFilter(settings.secrets()))
+    logger = logging.getLogger("floodbot.test.url")
+    logger.addHandler(handler)
+    try:
+        logger.warning("poll: feed tmd-cap: %s: 503", settings.feeds[0].url)
+    finally:
+        logger.removeHandler(handler)
+    line = handler.stream.getvalue()
+    assert "PASS-w0rd" not in line and "K3Y" not in line
+    assert "api.example.org/cap?format=xml&apikey=[REDACTED]&uid=42" in line
 
 
 def test_boundary_file_is_resolved_and_checked(tmp_path):
