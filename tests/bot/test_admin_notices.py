@@ -12,6 +12,7 @@ from bot.app import build_application
 from bot.cli.shell import shell_broadcast
 from bot.demo.fake.telegram import fake_settings
 from subscribers.db import open_db
+from subscribers.notices import Progress
 from tests.helpers.admin_bot import ADMIN, command, press
 from tests.helpers.admin_data import seed_admin_store
 from tests.helpers.clock import Clock
@@ -123,7 +124,7 @@ def test_shell_broadcast_opens_one_bot(fake_tg, now, tmp_path: Path):
     seed_admin_store(db, now)
     db.close()
     settings = fake_settings(fake_tg, cities=CITIES, database=path)
-    shown = []
+    shown: list[Progress] = []
     notice_id, progress, sent = shell_broadcast(settings, ["phatong"], "ประชุม", lambda: now, shown.append)
     assert sent and (progress.delivered, progress.total) == (2, 2)
     assert sorted(m.chat_id for m in fake_tg.messages()) == [21, 22]
