@@ -19,9 +19,10 @@ from telegram.ext import (
 )
 
 from bot.admin import texts
-from bot.admin.gate import admin_only, record
+from bot.admin.gate import actor, admin_only
+from bot.admin.notices import EmptyNoticeError, Notice, NoticeTooLongError, prepare, send
 from bot.admin.progress import StatusWatch, watch
-from subscribers import notices
+from subscribers.notices import recipients_count
 from subscribers.outbox import Kind
 
 CHOOSE_CITIES, WRITE_TEXT, CONFIRM = range(3)
@@ -35,7 +36,7 @@ class Draft:
 
     cities: list[str] = field(default_factory=list)
     everyone: bool = False
-    text: str = ""
+    notice: Notice | None = None
 
     def targets(self) -> list[str] | None:
         """City ids, or None for every city."""
@@ -117,14 +118,17 @@ async def cities_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 async def text_written(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Step 3: preview exactly what leaders will receive, with send / cancel buttons."""
     draft = _draft(context)
-    written = update.effective_message.text
-    if len(written) > texts.NOTICE_MAX_TEXT:
-        await update.effective_message.reply_text(
-            texts.BROADCAST_TOO_LONG.format(length=len(written), limit=texts.NOTICE_MAX_TEXT)
-        )
-        raise ApplicationHandlerStop(WRITE_TEXT)
-    draft.text = texts.notice_message(written)
-    count = notices.recipients_count(context.bot_data.db, draft.targets())
+    written = update.effective_message.text or ""
+    try:
+        draft.notice = notice = prepare(written, draft.targets(), list(_city_names(context)))
+    except NoticeTooLongError as exc:
+        await update.effective_message.reply_text(texts.BROADCAST_TOO_LONG.format(length=exc.length, limit=exc.limit))
+        raise ApplicationHandlerStop(WRITE_TEXT) from None
+    except EmptyNoticeError:
+        # Telegram sends no blank messages; should one come, ask for the text again.
+        await update.effective_message.reply_text(texts.BROADCAST_WRITE.format(cities=_target_names(context, draft)))
+        raise ApplicationHandlerStop(WRITE_TEXT) from None
+    count = recipients_count(context.bot_data.db, notice.cities)
     await update.effective_message.reply_text(
         texts.BROADCAST_PREVIEW.format(count=count, cities=_target_names(context, draft))
     )
@@ -137,7 +141,7 @@ async def text_written(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         ]
     )
     # Sent as the worker will send it (HTML), so the preview is exactly what leaders get.
-    await update.effective_message.reply_text(draft.text, reply_markup=buttons, parse_mode=ParseMode.HTML)
+    await update.effective_message.reply_text(notice.message, reply_markup=buttons, parse_mode=ParseMode.HTML)
     # The text was for this conversation: the leaders' handlers (a later group) must not take it as a report.
     raise ApplicationHandlerStop(CONFIRM)
 
@@ -149,8 +153,9 @@ async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     draft = _draft(context)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    notice_id, rows = notices.create_notice(data.db, draft.text, draft.targets(), str(update.effective_user.id), data.now())
-    record(context, update, "broadcast", notice_id=notice_id, cities=draft.targets() or ["all"], recipients=rows)
+    if draft.notice is None:  # no text written in this conversation: nothing to send
+        return ConversationHandler.END
+    notice_id, rows = send(data.db, draft.notice, actor(update), data.now())
     context.user_data.pop(DRAFT_KEY, None)
     if rows == 0:
         await update.effective_message.reply_text(texts.BROADCAST_NOBODY.format(cities=_target_names(context, draft)))

@@ -11,8 +11,8 @@ from sqlite_utils import Database
 from telegram import Bot
 
 from bot.admin import export_xlsx
-from bot.admin import texts
 from bot.admin.invite import invite_row
+from bot.admin.notices import EmptyNoticeError, Notice, NoticeCityError, NoticeTooLongError, prepare, send
 from bot.delivery.worker import deliver_due
 from bot.settings import Settings
 from bot.cli.init import CityInvite
@@ -59,26 +59,20 @@ def shell_broadcast(
     on_progress: Callable[[notices.Progress], None] | None = None,
 ) -> tuple[int, notices.Progress, bool]:
     """Enqueue a notice (cities None = all) and, with a token, send it; (notice id, counts, sent here)."""
-    if not text.strip():
-        raise AdminCommandError("--text is empty")
-    if len(text) > texts.NOTICE_MAX_TEXT:
-        raise AdminCommandError(f"--text has {len(text)} characters; at most {texts.NOTICE_MAX_TEXT}")
-    known = {c.id for c in settings.cities}
-    unknown = [c for c in cities or [] if c not in known]
-    if unknown:
-        raise AdminCommandError(f"unknown city {unknown[0]!r}; known: {', '.join(sorted(known))}")
+    try:
+        notice = prepare(text, cities, [c.id for c in settings.cities])
+    except EmptyNoticeError:
+        raise AdminCommandError("--text is empty") from None
+    except NoticeTooLongError as exc:
+        raise AdminCommandError(f"--text has {exc.length} characters; at most {exc.limit}") from None
+    except NoticeCityError as exc:
+        raise AdminCommandError(f"unknown city {exc.city!r}; known: {', '.join(sorted(exc.known))}") from None
     db = open_db(settings.database)
     try:
-        if settings.telegram.token is not None:
-            # A rejected token (InvalidToken) stops here, before anything is queued: a retry never sends twice.
-            asyncio.run(_check_token(settings))
-        message = texts.notice_message(text)
-        notice_id, rows = notices.create_notice(db, message, cities, SHELL_ACTOR, now())
-        audit.record(db, now(), SHELL_ACTOR, "broadcast", notice_id=notice_id, cities=cities or ["all"], recipients=rows)
-        if settings.telegram.token is None or rows == 0:
+        if settings.telegram.token is None:
+            notice_id, _ = send(db, notice, SHELL_ACTOR, now())
             return notice_id, notices.progress(db, Kind.NOTICE, notice_id), False
-        result = asyncio.run(_drain(settings, db, notice_id, now, on_progress))
-        return notice_id, result, True
+        return asyncio.run(_send_now(settings, db, notice, now, on_progress))
     finally:
         db.close()
 
@@ -92,10 +86,20 @@ def _bot(settings: Settings) -> Bot:
     )
 
 
-async def _check_token(settings: Settings) -> None:
-    """getMe once: raises InvalidToken when Telegram (or a wrong base_url) rejects the token."""
-    async with _bot(settings):
-        pass
+async def _send_now(
+    settings: Settings,
+    db: Database,
+    notice: Notice,
+    now: Callable[[], datetime],
+    on_progress: Callable[[notices.Progress], None] | None,
+) -> tuple[int, notices.Progress, bool]:
+    """One Bot for the whole command: its getMe checks the token, then queue the notice and drain it."""
+    # A rejected token (InvalidToken) stops at `async with`, before anything is queued: a retry never sends twice.
+    async with _bot(settings) as bot:
+        notice_id, rows = send(db, notice, SHELL_ACTOR, now())
+        if rows == 0:
+            return notice_id, notices.progress(db, Kind.NOTICE, notice_id), False
+        return notice_id, await _drain(bot, settings, db, notice_id, now, on_progress), True
 
 
 def _workbook(settings: Settings, db: Database, kind: str, output: Path | None) -> bytes:
@@ -114,6 +118,7 @@ async def _download(settings: Settings, rows: list[dict], folder: Path) -> dict[
 
 
 async def _drain(
+    bot: Bot,
     settings: Settings,
     db: Database,
     notice_id: int,
@@ -121,14 +126,13 @@ async def _drain(
     on_progress: Callable[[notices.Progress], None] | None,
 ) -> notices.Progress:
     """Run the delivery worker once (it drains every due row), showing this notice's progress meanwhile."""
-    async with _bot(settings) as bot:
-        worker = asyncio.create_task(deliver_due(bot, db, settings, now))
-        while not worker.done():
-            if on_progress:
-                on_progress(notices.progress(db, Kind.NOTICE, notice_id))
-            # A display refresh, not synchronisation: the loop ends when the worker does.
-            await asyncio.wait([worker], timeout=PROGRESS_REFRESH_SECONDS)
-        await worker
+    worker = asyncio.create_task(deliver_due(bot, db, settings, now))
+    while not worker.done():
+        if on_progress:
+            on_progress(notices.progress(db, Kind.NOTICE, notice_id))
+        # A display refresh, not synchronisation: the loop ends when the worker does.
+        await asyncio.wait([worker], timeout=PROGRESS_REFRESH_SECONDS)
+    await worker
     result = notices.progress(db, Kind.NOTICE, notice_id)
     if on_progress:
         on_progress(result)
