@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.admin import texts
+from bot.admin import notices, texts
 from bot.admin.gate import admin_only, record
 from bot.settings import NoticeSettings, Settings
 from subscribers import notices as store
@@ -84,15 +84,22 @@ def send_due_notices(settings: Settings, db: Database, now: datetime) -> list[in
         timedelta(minutes=settings.admin.notice_grace_minutes),
     )
     created = []
+    known = [c.id for c in settings.cities]
     for item in due:
-        if not store.claim_run(db, item.notice.name, item.fire_at, now):
+        name = item.notice.name
+        try:
+            # One transaction: a run is claimed only with its notice queued (a crash between them
+            # would otherwise mark the run done and lose the notice).
+            with db.atomic():
+                if not store.claim_run(db, name, item.fire_at, now):
+                    continue
+                notice = notices.prepare(item.notice.text, store.resolve_cities(db, item.notice.cities), known)
+                notice_id, rows = notices.send(db, notice, f"notice:{name}", now)
+                store.link_run(db, name, item.fire_at, notice_id)
+        except notices.NoticeError as exc:
+            log.error("recurring notice %s (%s) not sent: %s", name, item.fire_at, exc)
             continue
-        cities = store.resolve_cities(db, item.notice.cities)
-        notice_id, rows = store.create_notice(
-            db, texts.notice_message(item.notice.text), cities, f"notice:{item.notice.name}", now
-        )
-        store.link_run(db, item.notice.name, item.fire_at, notice_id)
-        log.info("recurring notice %s (%s) enqueued to %d leaders", item.notice.name, item.fire_at, rows)
+        log.info("recurring notice %s (%s) enqueued to %d leaders", name, item.fire_at, rows)
         created.append(notice_id)
     return created
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from bot.admin.texts import NOTICE_MAX_TEXT
 
 from bot.admin.recurring import due_notices, next_runs, send_due_notices
 from bot.settings import NoticeSettings, Settings
@@ -51,6 +54,16 @@ def test_notice_fires_once_at_its_cron_time(db, now):
     assert "ประชุมแกนนำประจำเดือน" in rows[0]["text"]
     # The next check a minute later (or a restarted bot) does not send it again.
     assert send_due_notices(settings, db, FIRE + timedelta(minutes=1, seconds=20)) == []
+    # Sent as every notice is (bot.admin.notices): audited, with the run's name as the actor.
+    (entry,) = db.query("select actor, action, detail from audit_log where action = 'broadcast'")
+    assert (entry["actor"], json.loads(entry["detail"])["notice_id"]) == ("notice:monthly-meeting", notice_id)
+
+
+def test_a_recurring_notice_has_the_limit_of_every_notice():
+    notice = {"name": "m", "cron": "0 9 5 * *", "text": "ก" * NOTICE_MAX_TEXT}
+    assert Settings(cities=CITIES, notices=[notice]).notices[0].text == notice["text"]
+    with pytest.raises(ValueError, match="text"):
+        Settings(cities=CITIES, notices=[{"name": "m", "cron": "0 9 5 * *", "text": "ก" * (NOTICE_MAX_TEXT + 1)}])
 
 
 @pytest.mark.parametrize(
