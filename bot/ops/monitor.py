@@ -13,8 +13,9 @@ import socket
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
+from bot.context import Context
 from bot.delivery.jobs import DELIVERY_JOB
 from bot.ops.metrics import Metrics, stall_reasons
 from bot.settings import Settings
@@ -112,7 +113,7 @@ async def check_bot_username(app: Application) -> None:
         )
 
 
-async def watchdog_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def watchdog_job(context: Context) -> None:
     """Tell the admin chat once when polling or delivery stalls, and once when it recovers."""
     data = context.bot_data
     metrics: Metrics = data.metrics
