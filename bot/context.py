@@ -75,6 +75,13 @@ def query_of(update: Update) -> CallbackQuery:
     return update.callback_query
 
 
+def user_data_of(context: Context) -> dict:
+    """The user's own data (PTB keeps one for every update from a user, as every admin command is)."""
+    if context.user_data is None:
+        raise ValueError("the update comes from no user, so it has no user data")
+    return context.user_data
+
+
 def text_of(update: Update) -> str:
     """The text of the message a `filters.TEXT` handler runs for."""
     text = message_of(update).text
