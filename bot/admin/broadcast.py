@@ -117,15 +117,16 @@ async def cities_chosen(update: Update, context: Context) -> int:
 async def text_written(update: Update, context: Context) -> None:
     """Step 3: preview exactly what leaders will receive, with send / cancel buttons."""
     draft = _draft(context)
+    message = message_of(update)
     written = text_of(update)
     if len(written) > texts.NOTICE_MAX_TEXT:
-        await message_of(update).reply_text(
+        await message.reply_text(
             texts.BROADCAST_TOO_LONG.format(length=len(written), limit=texts.NOTICE_MAX_TEXT)
         )
         raise ApplicationHandlerStop(WRITE_TEXT)
     draft.text = texts.notice_message(written)
     count = notices.recipients_count(context.bot_data.db, draft.targets())
-    await message_of(update).reply_text(
+    await message.reply_text(
         texts.BROADCAST_PREVIEW.format(count=count, cities=_target_names(context, draft))
     )
     buttons = InlineKeyboardMarkup(
@@ -137,7 +138,7 @@ async def text_written(update: Update, context: Context) -> None:
         ]
     )
     # Sent as the worker will send it (HTML), so the preview is exactly what leaders get.
-    await message_of(update).reply_text(draft.text, reply_markup=buttons, parse_mode=ParseMode.HTML)
+    await message.reply_text(draft.text, reply_markup=buttons, parse_mode=ParseMode.HTML)
     # The text was for this conversation: the leaders' handlers (a later group) must not take it as a report.
     raise ApplicationHandlerStop(CONFIRM)
 

@@ -83,8 +83,7 @@ def start(settings: Settings, db: Database, target: str, created_by: str, now: d
 @admin_only("drill")
 async def drill_command(update: Update, context: Context) -> None:
     """/drill <city|all> [checkin] [survey]: the exercise alert, and optionally a check-in and the survey."""
-    data = context.bot_data
-    message = message_of(update)
+    data, message, by = context.bot_data, message_of(update), str(user_id_of(update))
     args = list(context.args or [])
     parts = set(args[1:])
     if not 1 <= len(args) <= 3 or not parts <= {texts.DRILL_CHECKIN, texts.DRILL_SURVEY}:
@@ -94,20 +93,19 @@ async def drill_command(update: Update, context: Context) -> None:
     target = args[0]
     names = {c.id: c.name_th for c in data.settings.cities}
     try:
-        drill, rows = start(data.settings, data.db, target, str(user_id_of(update)), data.now())
+        drill, rows = start(data.settings, data.db, target, by, data.now())
     except KeyError:
         record(context, update, "drill", ok=False, target=target)
         await message.reply_text(texts.UNKNOWN_CITY.format(city=target, known=", ".join([*names, ALL_CITIES])))
         return
     record(context, update, "drill", drill_id=drill.id, target=target, recipients=rows, parts=sorted(parts))
-    log.info("drill: %s started by %s for %s: %d leaders", drill.id, user_id_of(update), target, rows)
+    log.info("drill: %s started by %s for %s: %d leaders", drill.id, by, target, rows)
     city_names = texts.city_list(None if drill.cities is None else [names[c] for c in drill.cities])
     if rows == 0:
         await message.reply_text(texts.DRILL_NOBODY.format(cities=city_names))
         return
     report_at = texts.thai_datetime(drill.report_at, data.settings.tz)
     lines = [texts.DRILL_STARTED.format(count=rows, cities=city_names, report_at=report_at)]
-    by = str(user_id_of(update))
     if texts.DRILL_CHECKIN in parts:
         round_, asked = start_checkin(
             data.db, data.settings, drill.cities or list(names), data.now(), by, drill.warning_id, drill=True

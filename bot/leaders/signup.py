@@ -63,21 +63,21 @@ def join_reply(result: JoinResult, city: str) -> str:
 
 async def start(update: Update, context: Context) -> int:
     """`/start [code]`: join, move, re-activate or explain; ask the name when we lack it."""
-    data = context.bot_data
+    data, chat_id = context.bot_data, chat_id_of(update)
     code = context.args[0] if context.args else None
-    result = join(data.db, chat_id_of(update), code, data.now())
+    result = join(data.db, chat_id, code, data.now())
     city = city_name(data.db, result.leader.city_id) if result.leader else ""
     reply = join_reply(result, city)
     if result.outcome in (JoinOutcome.JOINED, JoinOutcome.MOVED, JoinOutcome.REACTIVATED):
         assert result.leader is not None  # these outcomes carry the leader
-        log.info("signup: chat %s %s city %s", chat_id_of(update), result.outcome, result.leader.city_id)
+        log.info("signup: chat %s %s city %s", chat_id, result.outcome, result.leader.city_id)
     elif result.outcome is JoinOutcome.LOCKED:
-        log.warning("signup: chat %s locked out after wrong invite codes", chat_id_of(update))
+        log.warning("signup: chat %s locked out after wrong invite codes", chat_id)
     if result.needs_name and result.outcome is not JoinOutcome.JOINED:
         reply += "\n" + texts.ASK_NAME
     await message_of(update).reply_text(reply)
     if result.outcome in (JoinOutcome.REACTIVATED, JoinOutcome.MOVED) and not result.needs_name:
-        catch_up(data, chat_id_of(update))
+        catch_up(data, chat_id)
     return NAME if result.needs_name else ConversationHandler.END
 
 
