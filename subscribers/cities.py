@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -23,7 +24,7 @@ class CityLike(Protocol):
     def min_severity(self) -> str: ...
 
 
-def sync_cities(db: Database, cities: list[CityLike], now: datetime) -> None:
+def sync_cities(db: Database, cities: Sequence[CityLike], now: datetime) -> None:
     """Insert or update every configured city; cities no longer configured are kept (leaders point at them)."""
     with db.atomic():
         for city in cities:

@@ -12,7 +12,6 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     filters,
@@ -22,6 +21,7 @@ from bot.admin import texts
 from bot.admin.gate import actor, admin_only
 from bot.admin.notices import EmptyNoticeError, Notice, NoticeTooLongError, prepare, send
 from bot.admin.progress import StatusWatch, watch
+from bot.context import Context, data_of, message_of, query_of, text_of, user_data_of
 from subscribers.notices import recipients_count
 from subscribers.outbox import Kind
 
@@ -43,24 +43,24 @@ class Draft:
         return None if self.everyone else list(self.cities)
 
 
-def _draft(context: ContextTypes.DEFAULT_TYPE) -> Draft:
-    draft = context.user_data.get(DRAFT_KEY)
+def _draft(context: Context) -> Draft:
+    draft = user_data_of(context).get(DRAFT_KEY)
     if not isinstance(draft, Draft):
-        draft = context.user_data[DRAFT_KEY] = Draft()
+        draft = user_data_of(context)[DRAFT_KEY] = Draft()
     return draft
 
 
-def _city_names(context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
+def _city_names(context: Context) -> dict[str, str]:
     return {c.id: c.name_th for c in context.bot_data.settings.cities}
 
 
-def _target_names(context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> str:
+def _target_names(context: Context, draft: Draft) -> str:
     names = _city_names(context)
     targets = draft.targets()
     return texts.city_list(None if targets is None else [names.get(c, c) for c in targets])
 
 
-def _keyboard(context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> InlineKeyboardMarkup:
+def _keyboard(context: Context, draft: Draft) -> InlineKeyboardMarkup:
     rows = [
         [InlineKeyboardButton(("✅ " if city.id in draft.cities else "") + city.name_th, callback_data=f"{PREFIX}city:{city.id}")]
         for city in context.bot_data.settings.cities
@@ -76,18 +76,18 @@ def _keyboard(context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> InlineKeyboar
 
 
 @admin_only("broadcast", refused_result=ConversationHandler.END)
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def start(update: Update, context: Context) -> int:
     """Step 1: show the city buttons."""
-    context.user_data[DRAFT_KEY] = draft = Draft()
-    await update.effective_message.reply_text(texts.BROADCAST_CHOOSE, reply_markup=_keyboard(context, draft))
+    user_data_of(context)[DRAFT_KEY] = draft = Draft()
+    await message_of(update).reply_text(texts.BROADCAST_CHOOSE, reply_markup=_keyboard(context, draft))
     return CHOOSE_CITIES
 
 
-async def choose_city(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def choose_city(update: Update, context: Context) -> int:
     """Toggle one city, or pick all (which goes straight to writing)."""
-    query = update.callback_query
+    query = query_of(update)
     draft = _draft(context)
-    choice = query.data.removeprefix(PREFIX)
+    choice = data_of(query).removeprefix(PREFIX)
     if choice == "all":
         draft.everyone = True
         await query.answer()
@@ -103,9 +103,9 @@ async def choose_city(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     return CHOOSE_CITIES
 
 
-async def cities_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def cities_chosen(update: Update, context: Context) -> int:
     """Step 2: ask for the text (at least one city must be chosen)."""
-    query = update.callback_query
+    query = query_of(update)
     draft = _draft(context)
     if not draft.cities:
         await query.answer(texts.BROADCAST_PICK_ONE, show_alert=True)
@@ -115,21 +115,22 @@ async def cities_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     return WRITE_TEXT
 
 
-async def text_written(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def text_written(update: Update, context: Context) -> None:
     """Step 3: preview exactly what leaders will receive, with send / cancel buttons."""
     draft = _draft(context)
-    written = update.effective_message.text or ""
+    message = message_of(update)
+    written = text_of(update)
     try:
         draft.notice = notice = prepare(written, draft.targets(), list(_city_names(context)))
     except NoticeTooLongError as exc:
-        await update.effective_message.reply_text(texts.BROADCAST_TOO_LONG.format(length=exc.length, limit=exc.limit))
+        await message.reply_text(texts.BROADCAST_TOO_LONG.format(length=exc.length, limit=exc.limit))
         raise ApplicationHandlerStop(WRITE_TEXT) from None
     except EmptyNoticeError:
         # Telegram sends no blank messages; should one come, ask for the text again.
-        await update.effective_message.reply_text(texts.BROADCAST_WRITE.format(cities=_target_names(context, draft)))
+        await message.reply_text(texts.BROADCAST_WRITE.format(cities=_target_names(context, draft)))
         raise ApplicationHandlerStop(WRITE_TEXT) from None
     count = recipients_count(context.bot_data.db, notice.cities)
-    await update.effective_message.reply_text(
+    await message.reply_text(
         texts.BROADCAST_PREVIEW.format(count=count, cities=_target_names(context, draft))
     )
     buttons = InlineKeyboardMarkup(
@@ -141,14 +142,14 @@ async def text_written(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         ]
     )
     # Sent as the worker will send it (HTML), so the preview is exactly what leaders get.
-    await update.effective_message.reply_text(notice.message, reply_markup=buttons, parse_mode=ParseMode.HTML)
+    await message.reply_text(notice.message, reply_markup=buttons, parse_mode=ParseMode.HTML)
     # The text was for this conversation: the leaders' handlers (a later group) must not take it as a report.
     raise ApplicationHandlerStop(CONFIRM)
 
 
-async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def confirmed(update: Update, context: Context) -> int:
     """Step 4: enqueue the notice, post the status message and start the live counter."""
-    query = update.callback_query
+    query = query_of(update)
     data = context.bot_data
     draft = _draft(context)
     await query.answer()
@@ -156,12 +157,13 @@ async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if draft.notice is None:  # no text written in this conversation: nothing to send
         return ConversationHandler.END
     notice_id, rows = send(data.db, draft.notice, actor(update), data.now())
-    context.user_data.pop(DRAFT_KEY, None)
+    user_data_of(context).pop(DRAFT_KEY, None)
     if rows == 0:
-        await update.effective_message.reply_text(texts.BROADCAST_NOBODY.format(cities=_target_names(context, draft)))
+        await message_of(update).reply_text(texts.BROADCAST_NOBODY.format(cities=_target_names(context, draft)))
         return ConversationHandler.END
     status_text = texts.PROGRESS.format(done=0, total=rows)
-    status = await update.effective_message.reply_text(status_text)
+    status = await message_of(update).reply_text(status_text)
+    assert context.job_queue is not None  # PTB's job-queue extra is a dependency
     watch(
         context.job_queue,
         StatusWatch(
@@ -172,13 +174,13 @@ async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return ConversationHandler.END
 
 
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cancel(update: Update, context: Context) -> None:
     """Cancel by button or /cancel: nothing is sent."""
-    context.user_data.pop(DRAFT_KEY, None)
+    user_data_of(context).pop(DRAFT_KEY, None)
     if update.callback_query:
         await update.callback_query.answer()
         await update.callback_query.edit_message_reply_markup(None)
-    await update.effective_message.reply_text(texts.BROADCAST_CANCELLED)
+    await message_of(update).reply_text(texts.BROADCAST_CANCELLED)
     raise ApplicationHandlerStop(ConversationHandler.END)
 
 

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 from telegram import Bot, Update
-from telegram.ext import ContextTypes
 
 from alerts.model import Certainty, MsgType, Severity, Status, Urgency, Warning
 from alerts.render import MessageKind, render_alert
 from bot.admin import texts
 from bot.admin.gate import admin_only, record
 from bot.aftercare.asking import start_checkin
+from bot.context import Context, message_of, user_id_of
 from bot.settings import Settings
 from subscribers import aftercare, drills
 from subscribers.leaders import Livelihood
@@ -81,10 +81,9 @@ def start(settings: Settings, db: Database, target: str, created_by: str, now: d
 
 
 @admin_only("drill")
-async def drill_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def drill_command(update: Update, context: Context) -> None:
     """/drill <city|all> [checkin] [survey]: the exercise alert, and optionally a check-in and the survey."""
-    data = context.bot_data
-    message = update.effective_message
+    data, message, by = context.bot_data, message_of(update), str(user_id_of(update))
     args = list(context.args or [])
     parts = set(args[1:])
     if not 1 <= len(args) <= 3 or not parts <= {texts.DRILL_CHECKIN, texts.DRILL_SURVEY}:
@@ -94,20 +93,19 @@ async def drill_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     target = args[0]
     names = {c.id: c.name_th for c in data.settings.cities}
     try:
-        drill, rows = start(data.settings, data.db, target, str(update.effective_user.id), data.now())
+        drill, rows = start(data.settings, data.db, target, by, data.now())
     except KeyError:
         record(context, update, "drill", ok=False, target=target)
         await message.reply_text(texts.UNKNOWN_CITY.format(city=target, known=", ".join([*names, ALL_CITIES])))
         return
     record(context, update, "drill", drill_id=drill.id, target=target, recipients=rows, parts=sorted(parts))
-    log.info("drill: %s started by %s for %s: %d leaders", drill.id, update.effective_user.id, target, rows)
+    log.info("drill: %s started by %s for %s: %d leaders", drill.id, by, target, rows)
     city_names = texts.city_list(None if drill.cities is None else [names[c] for c in drill.cities])
     if rows == 0:
         await message.reply_text(texts.DRILL_NOBODY.format(cities=city_names))
         return
     report_at = texts.thai_datetime(drill.report_at, data.settings.tz)
     lines = [texts.DRILL_STARTED.format(count=rows, cities=city_names, report_at=report_at)]
-    by = str(update.effective_user.id)
     if texts.DRILL_CHECKIN in parts:
         round_, asked = start_checkin(
             data.db, data.settings, drill.cities or list(names), data.now(), by, drill.warning_id, drill=True
@@ -137,7 +135,7 @@ async def report_due_drills(bot: Bot, settings: Settings, db: Database, now: dat
     return reported
 
 
-async def drill_report_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def drill_report_job(context: Context) -> None:
     """JobQueue callback: report the drills that are due."""
     data = context.bot_data
     await report_due_drills(context.bot, data.settings, data.db, data.now())

@@ -11,10 +11,12 @@ import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 from telegram import Bot
 from telegram.error import TelegramError
 
@@ -51,7 +53,7 @@ def workbook(
 ) -> bytes:
     """The export as .xlsx bytes: one sheet of rows with Thai headers and labels, one sheet of notes."""
     book = Workbook()
-    sheet = book.active
+    sheet = cast(Worksheet, book.active)  # a new workbook's one sheet (the stubs allow None or a chartsheet)
     sheet.title = kind
     columns = COLUMNS[kind]
     photo_count = max((len(str(r.get("photos") or "").split()) for r in rows), default=0)
@@ -79,7 +81,7 @@ def workbook(
     return out.getvalue()
 
 
-def _cell(column: str, value: object, tz: ZoneInfo) -> object:
+def _cell(column: str, value: Any, tz: ZoneInfo) -> object:
     if isinstance(value, datetime):
         return thai_datetime(value, tz)
     if column == "depth" and value:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
 from bot.admin import texts
+from bot.context import Context
 from subscribers import audit
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, Any]]
 
 
 def is_admin(update: Update, admin_ids: list[int]) -> bool:
@@ -26,13 +27,13 @@ def actor(update: Update) -> str:
     return str(update.effective_user.id) if update.effective_user else "unknown"
 
 
-def record(context: ContextTypes.DEFAULT_TYPE, update: Update, action: str, allowed: bool = True, **detail: Any) -> None:
+def record(context: Context, update: Update, action: str, allowed: bool = True, **detail: Any) -> None:
     """Write one audit entry for this user at the injected time."""
     data = context.bot_data
     audit.record(data.db, data.now(), actor(update), action, allowed, **detail)
 
 
-async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str) -> None:
+async def refuse(update: Update, context: Context, action: str) -> None:
     """Tell a non-admin no, politely, and log the attempt."""
     record(context, update, action, allowed=False, args=list(context.args or []))
     if update.callback_query:
@@ -50,7 +51,7 @@ def admin_only(action: str, *, refused_result: Any = None) -> Callable[[Handler]
 
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
-        async def gated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
+        async def gated(update: Update, context: Context) -> Any:
             if not is_admin(update, context.bot_data.settings.telegram.admin_ids):
                 await refuse(update, context, action)
                 raise ApplicationHandlerStop(refused_result)

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 from telegram import Bot, Update
-from telegram.ext import ContextTypes
 
 from bot.admin import texts
 from bot.admin.gate import admin_only, record
+from bot.context import Context, message_of
 from bot.settings import Settings
 from subscribers import feed_watch
 
@@ -48,17 +48,17 @@ async def push_changes(bot: Bot, settings: Settings, db: Database, now: datetime
     return sent
 
 
-async def health_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def health_job(context: Context) -> None:
     """JobQueue callback: push feed state changes."""
     data = context.bot_data
     await push_changes(context.bot, data.settings, data.db, data.now())
 
 
 @admin_only("health")
-async def health_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def health_command(update: Update, context: Context) -> None:
     """/health: each feed's state."""
     data = context.bot_data
     record(context, update, "health")
     lines = texts.health_lines(statuses(data.settings, data.db, data.now()), data.settings.tz)
     for message in texts.chunks(lines):
-        await update.effective_message.reply_text(message)
+        await message_of(update).reply_text(message)

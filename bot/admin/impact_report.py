@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -181,9 +181,10 @@ def write_xlsx(db: Database, report: ImpactReport, title: str, path: Path) -> No
     """An Excel workbook: the title, the honesty note, Thai headers, one row per city × livelihood."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
-    sheet = book.active
+    sheet = cast(Worksheet, book.active)  # a new workbook's one sheet (the stubs allow None or a chartsheet)
     sheet.title = "ผลการแจ้งเตือน"
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=14)
@@ -262,9 +263,11 @@ def make_report(db: Database, scope: ImpactScope, fmt: str, output: Path | None)
         raise ImpactError(f"--format {fmt} writes a file; add --output FILE")
     report = impact_report(db, scope.warning_ids)
     if fmt == "xlsx":
+        assert output is not None  # checked above for the binary formats
         write_xlsx(db, report, scope.title, output)
         return None
     if fmt == "png":
+        assert output is not None  # checked above for the binary formats
         write_png(report, scope.title, output)
         return None
     text = render_markdown(db, report, scope.title) if fmt == "md" else render_csv(db, report)

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.admin import texts
 from bot.admin.gate import admin_only, record
+from bot.context import Context, message_of, user_id_of
 from bot.settings import Settings
 from bot.cli.init import CityInvite, invite_link
 from subscribers.invites import Invite, create_invite
@@ -35,21 +35,21 @@ def invite_row(settings: Settings, db: Database, city_id: str, created_by: str, 
 
 
 @admin_only("invite")
-async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def invite_command(update: Update, context: Context) -> None:
     """/invite <city>."""
     data = context.bot_data
-    message = update.effective_message
+    message = message_of(update)
     names = {c.id: c.name_th for c in data.settings.cities}
     if len(context.args or []) != 1:
         record(context, update, "invite", ok=False, args=list(context.args or []))
         await message.reply_text(texts.INVITE_USAGE)
         return
-    city_id = context.args[0]
+    city_id = (context.args or [])[0]  # one argument (checked above)
     if city_id not in names:
         record(context, update, "invite", ok=False, city=city_id)
         await message.reply_text(texts.UNKNOWN_CITY.format(city=city_id, known=", ".join(names)))
         return
-    invite, link = new_invite(data.settings, data.db, city_id, str(update.effective_user.id), data.now())
+    invite, link = new_invite(data.settings, data.db, city_id, str(user_id_of(update)), data.now())
     record(context, update, "invite", city=city_id, code=invite.code)
     await message.reply_text(
         texts.INVITE.format(

@@ -6,9 +6,10 @@ import logging
 
 from pydantic import BaseModel
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes, JobQueue
+from telegram.ext import JobQueue
 
 from bot.admin import texts
+from bot.context import Context
 from subscribers.notices import progress
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def watch(job_queue: JobQueue, status: StatusWatch, interval_seconds: float) -> 
     )
 
 
-async def update_status(context: ContextTypes.DEFAULT_TYPE, status: StatusWatch) -> bool:
+async def update_status(context: Context, status: StatusWatch) -> bool:
     """Edit the status message if its text changed; True once the broadcast is finished."""
     current = progress(context.bot_data.db, status.kind, status.ref_id)
     text = texts.progress_text(current)
@@ -51,7 +52,7 @@ async def update_status(context: ContextTypes.DEFAULT_TYPE, status: StatusWatch)
     return current.finished
 
 
-async def progress_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def progress_job(context: Context) -> None:
     """JobQueue callback: refresh the status message; stop once everything has an end state."""
     job = context.job
     assert job is not None and isinstance(job.data, StatusWatch)

@@ -11,10 +11,10 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel
 from sqlite_utils import Database
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.admin import notices, texts
 from bot.admin.gate import admin_only, record
+from bot.context import Context, message_of
 from bot.settings import NoticeSettings, Settings
 from subscribers import notices as store
 
@@ -104,7 +104,7 @@ def send_due_notices(settings: Settings, db: Database, now: datetime) -> list[in
     return created
 
 
-async def recurring_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def recurring_job(context: Context) -> None:
     """JobQueue callback: send the recurring notices that are due now."""
     data = context.bot_data
     send_due_notices(data.settings, data.db, data.now())
@@ -128,10 +128,10 @@ def notices_lines(settings: Settings, city_names: dict[str, str], now: datetime)
 
 
 @admin_only("notices")
-async def notices_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def notices_command(update: Update, context: Context) -> None:
     """/notices: list the recurring notices and their next runs."""
     data = context.bot_data
     record(context, update, "notices")
     names = {c.id: c.name_th for c in data.settings.cities}
     for message in texts.chunks(notices_lines(data.settings, names, data.now())):
-        await update.effective_message.reply_text(message)
+        await message_of(update).reply_text(message)

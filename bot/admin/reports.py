@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.admin import texts
 from bot.admin.gate import admin_only, record
+from bot.context import Context, message_of
 from bot.leaders.texts import DEPTHS
 from subscribers.reports import latest_reports
 
@@ -29,10 +29,10 @@ def parse_args(args: list[str], city_ids: set[str]) -> tuple[str | None, int] | 
 
 
 @admin_only("reports")
-async def reports_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reports_command(update: Update, context: Context) -> None:
     """/reports [city] [n]."""
     data = context.bot_data
-    message = update.effective_message
+    message = message_of(update)
     names = {c.id: c.name_th for c in data.settings.cities}
     parsed = parse_args(list(context.args or []), set(names))
     if parsed is None:

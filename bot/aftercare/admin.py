@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 from telegram import Bot, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot.aftercare import texts as t
 from bot.admin import texts as admin_texts
 from bot.admin.gate import admin_only, record
 from bot.aftercare.keyboards import inline_markup
 from bot.admin.impact_report import scope_for, write_png
+from bot.context import Context, match_of, message_of, query_of
 from subscribers import checkins
 from subscribers.checkins import HelpRequest
 from subscribers.cities import city_name
@@ -62,11 +62,12 @@ async def post_card(bot: Bot, data: BotData, request: HelpRequest | None, now_sa
 
 
 @admin_only("help_request")
-async def help_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_pressed(update: Update, context: Context) -> None:
     """รับเรื่องแล้ว / ช่วยเหลือแล้ว on a card: compare-and-set, so of two admins one wins and the other is told."""
-    data, query = context.bot_data, update.callback_query
-    request_id, step = int(context.match.group(1)), context.match.group(2)
-    by = update.effective_user.full_name or str(update.effective_user.id)
+    data, query = context.bot_data, query_of(update)
+    match = match_of(context)
+    request_id, step = int(match.group(1)), match.group(2)
+    by = query.from_user.full_name or str(query.from_user.id)  # a press's user is the update's user
     press = checkins.take if step == "take" else checkins.finish
     try:
         result = press(data.db, request_id, by, data.now())
@@ -83,24 +84,24 @@ async def help_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 @admin_only("help_requests")
-async def help_requests_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_requests_command(update: Update, context: Context) -> None:
     """/help_requests [city]: the requests not yet done, oldest first."""
     data = context.bot_data
     names = {c.id: c.name_th for c in data.settings.cities}
-    city = (context.args or [None])[0]
+    city = context.args[0] if context.args else None
     if city is not None and city not in names:
-        await update.effective_message.reply_text(admin_texts.UNKNOWN_CITY.format(city=city, known=", ".join(names)))
+        await message_of(update).reply_text(admin_texts.UNKNOWN_CITY.format(city=city, known=", ".join(names)))
         return
     record(context, update, "help_requests", city=city)
     text = t.help_requests_text(checkins.help_requests(data.db, city), names)
-    await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+    await message_of(update).reply_text(text, parse_mode=ParseMode.HTML)
 
 
 @admin_only("impact")
-async def impact_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def impact_command(update: Update, context: Context) -> None:
     """/impact [warning id | YYYY-MM]: the summary in Thai, then the chart as a photo."""
-    data, message = context.bot_data, update.effective_message
-    arg = (context.args or [None])[0]
+    data, message = context.bot_data, message_of(update)
+    arg = context.args[0] if context.args else None
     warning_id = int(arg) if arg and re.fullmatch(r"\d+", arg) else None
     month = arg if arg and warning_id is None else None
     try:
@@ -143,6 +144,6 @@ async def refresh_triage(bot: Bot, data: BotData) -> int:
     return edits
 
 
-async def triage_job(context: ContextTypes.DEFAULT_TYPE) -> int:
+async def triage_job(context: Context) -> int:
     """The named job behind the live triage messages."""
     return await refresh_triage(context.bot, context.bot_data)

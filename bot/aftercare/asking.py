@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
-from telegram.ext import ContextTypes
 
 from bot.aftercare import texts as t
 from bot.settings import Settings
@@ -26,7 +25,7 @@ from subscribers.outbox import Kind
 from subscribers.warnings import WarningStatus, get_warning
 
 if TYPE_CHECKING:
-    from bot.context import BotData
+    from bot.context import BotData, Context
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +127,7 @@ def start_due(db: Database, settings: Settings, now: datetime) -> tuple[int, int
     return started, queued, len(closed)
 
 
-async def start_job(context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int, int]:
+async def start_job(context: Context) -> tuple[int, int, int]:
     """The named job behind automatic check-ins and surveys."""
     data: BotData = context.bot_data
     return start_due(data.db, data.settings, data.now())

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.aftercare import texts as t
 from bot.admin import texts as admin_texts
 from bot.admin.gate import admin_only, record
 from bot.aftercare.asking import queue_survey, start_checkin
+from bot.context import Context, message_of, user_id_of
 from subscribers import aftercare
 from subscribers.notices import ALL_CITIES
 from subscribers.warnings import get_warning
@@ -19,9 +19,9 @@ log = logging.getLogger(__name__)
 
 
 @admin_only("checkin")
-async def checkin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def checkin_command(update: Update, context: Context) -> None:
     """/checkin <city|all>: ask the leaders of one city, or all, whether they are safe."""
-    data, message = context.bot_data, update.effective_message
+    data, message = context.bot_data, message_of(update)
     names = {c.id: c.name_th for c in data.settings.cities}
     args = context.args or []
     if len(args) != 1:
@@ -35,9 +35,9 @@ async def checkin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     city_ids = list(names) if target == ALL_CITIES else [target]
     cities = admin_texts.city_list(None if target == ALL_CITIES else [names[target]])
-    round_, rows = start_checkin(data.db, data.settings, city_ids, data.now(), str(update.effective_user.id))
+    round_, rows = start_checkin(data.db, data.settings, city_ids, data.now(), str(user_id_of(update)))
     record(context, update, "checkin", round=round_.id, target=target, recipients=rows)
-    log.info("check-in %s started by %s for %s: %d leaders", round_.id, update.effective_user.id, target, rows)
+    log.info("check-in %s started by %s for %s: %d leaders", round_.id, user_id_of(update), target, rows)
     if rows == 0:
         await message.reply_text(t.CHECKIN_NOBODY.format(cities=cities))
         return
@@ -46,9 +46,9 @@ async def checkin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 @admin_only("survey")
-async def survey_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def survey_command(update: Update, context: Context) -> None:
     """/survey <warning>: send the after-action survey to every leader who got this warning (once a thread)."""
-    data, message = context.bot_data, update.effective_message
+    data, message = context.bot_data, message_of(update)
     args = context.args or []
     if len(args) != 1 or not args[0].isdigit():
         record(context, update, "survey", ok=False, args=list(args))
@@ -68,7 +68,7 @@ async def survey_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         record(context, update, "survey", ok=False, warning=warning_id, recipients=0)
         await message.reply_text(t.SURVEY_NOBODY.format(warning=warning_id))
         return
-    aftercare.start_survey(data.db, warning_id, now, str(update.effective_user.id))
+    aftercare.start_survey(data.db, warning_id, now, str(user_id_of(update)))
     rows = queue_survey(data.db, data.settings, warning_id, now)
     record(context, update, "survey", warning=warning_id, recipients=rows)
     await message.reply_text(t.SURVEY_STARTED.format(warning=warning_id, count=rows))

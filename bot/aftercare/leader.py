@@ -16,7 +16,7 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandl
 from bot.aftercare import texts as t
 from bot.leaders import texts
 from bot.aftercare.admin import post_card
-from bot.context import Context
+from bot.context import Context, chat_id_of, match_of, message_of, query_of
 from bot.leaders.common import active_leader
 from subscribers import checkins
 from subscribers.checkins import Answer, CheckinError, HelpRequest, Step
@@ -37,12 +37,13 @@ def _stop() -> ApplicationHandlerStop:
 
 async def answer_pressed(update: Update, context: Context) -> None:
     """ปลอดภัย / ต้องการความช่วยเหลือ / ยังไม่แน่ใจ: keep the answer; need-help starts the steps."""
-    query = update.callback_query
+    query = query_of(update)
     leader = await active_leader(update, context)
     if leader is None:
         raise _stop()
     data = context.bot_data
-    round_id, answer = int(context.match.group(1)), Answer(context.match.group(2))
+    match = match_of(context)
+    round_id, answer = int(match.group(1)), Answer(match.group(2))
     try:
         result = checkins.record_answer(data.db, round_id, leader.chat_id, answer, data.now())
     except CheckinError:
@@ -57,6 +58,7 @@ async def answer_pressed(update: Update, context: Context) -> None:
             await post_card(context.bot, data, changed, now_safe=True)
         await context.bot.send_message(leader.chat_id, t.answer_reply(result, data.settings.tz))
         raise _stop()
+    assert request is not None  # "need help" opens (or keeps) a request
     city = city_name(data.db, leader.city_id)
     await post_card(context.bot, data, request)
     (share, *others) = t.location_keyboard(city)  # the first row shares the phone's location
@@ -76,7 +78,7 @@ def _steps_of(data: BotData, chat_id: int) -> HelpRequest | None:
 
 
 def _in_steps(update: Update, context: Context) -> HelpRequest | None:
-    return _steps_of(context.bot_data, update.effective_chat.id)
+    return _steps_of(context.bot_data, chat_id_of(update))
 
 
 class _OnlyInSteps:
@@ -89,7 +91,7 @@ class _OnlyInSteps:
 
     def check_update(self, update: object):
         """The wrapped handler's check, and the chat in the steps."""
-        result = super().check_update(update)
+        result = super().check_update(update)  # type: ignore[misc]  # a mixin: the handler after it in the MRO has it
         if not result or not isinstance(update, Update) or update.effective_chat is None:
             return None
         return result if _steps_of(self.data, update.effective_chat.id) is not None else None
@@ -108,7 +110,7 @@ async def step_message(update: Update, context: Context) -> None:
     request = _in_steps(update, context)
     if request is None:  # the steps ended between the check and now
         return
-    message = update.effective_message
+    message = message_of(update)
     if request.step == Step.LOCATION:
         await _location_step(context, request, message)
     elif request.step == Step.PEOPLE:
@@ -165,7 +167,7 @@ async def cancel(update: Update, context: Context) -> None:
     if request is None:
         return
     checkins.end_steps(context.bot_data.db, request.id)
-    await update.effective_message.reply_text(texts.CANCELLED, reply_markup=ReplyKeyboardRemove())
+    await message_of(update).reply_text(texts.CANCELLED, reply_markup=ReplyKeyboardRemove())
     raise _stop()
 
 

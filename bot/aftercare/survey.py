@@ -17,7 +17,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.aftercare import texts as t
 from bot.leaders import texts
 from bot.aftercare.keyboards import inline_markup
-from bot.context import Context
+from bot.context import Context, match_of, query_of
 from bot.leaders.common import active_leader
 from subscribers import surveys
 from subscribers.leaders import Livelihood
@@ -29,12 +29,13 @@ PATTERN = r"^sv:(\d+):(arr|act|next|avd|hap):(\w+|-)$"
 
 async def survey_pressed(update: Update, context: Context) -> None:
     """One survey button: save the answer, then show the next question in the same message."""
-    query = update.callback_query
+    query = query_of(update)
     leader = await active_leader(update, context)
     if leader is None:
         raise ApplicationHandlerStop()
     data, now = context.bot_data, context.bot_data.now()
-    warning_id, question, value = int(context.match.group(1)), context.match.group(2), context.match.group(3)
+    match = match_of(context)
+    warning_id, question, value = int(match.group(1)), match.group(2), match.group(3)
     stored = get_warning(data.db, warning_id)
     if stored is None:
         await query.answer(texts.USER_ERROR, show_alert=True)

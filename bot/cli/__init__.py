@@ -6,13 +6,14 @@ Exit status: 0 done; 1 a runtime failure; 2 bad usage or config (decided in `mai
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from telegram.error import InvalidToken, TelegramError
 
@@ -194,7 +195,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     try:
         content = shell_export(settings, args.kind, args.format, output)
     except AdminCommandError as exc:
-        if created:
+        if created and output is not None:
             output.unlink()  # no empty file left behind by a refused export
         raise UsageError(f"export: {exc}") from None
     # Text is UTF-8 (not utf-8-sig: the CSV text already starts with its BOM); a workbook is bytes.
@@ -243,7 +244,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         db.close()
     if text is not None:
-        sys.stdout.reconfigure(encoding="utf-8", newline="")
+        cast(io.TextIOWrapper, sys.stdout).reconfigure(encoding="utf-8", newline="")  # typeshed: a TextIO
         sys.stdout.write(text)
     elif args.output:
         print(f"report: written to {args.output}", file=sys.stderr)

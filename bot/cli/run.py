@@ -6,13 +6,15 @@ import asyncio
 import logging
 from collections import Counter
 from datetime import UTC, datetime
+from typing import cast
 
 import requests
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from alerts.fetch import make_session
 from bot.app import build_application
+from bot.context import Context
 from bot.pipeline.fanout import process_and_queue
 from bot.pipeline.poll import PollReport, fetch_feeds, fetch_state
 from bot.settings import Settings
@@ -44,11 +46,13 @@ async def poll_once(settings: Settings, db, session: requests.Session, now: date
     return process_and_queue(settings, db, outcomes, now)
 
 
-async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def poll_job(context: Context) -> None:
     """The JobQueue callback: one poll, one log line."""
     data = context.bot_data
     now = data.now()
-    report, queued = await poll_once(data.settings, data.db, context.job.data, now)
+    assert context.job is not None  # a job callback runs for its job
+    session = cast(requests.Session, context.job.data)  # as register_polling scheduled it
+    report, queued = await poll_once(data.settings, data.db, session, now)
     log.info("%s", poll_log_line(report, in_force_by_severity(data.db, now), queued))
     for failure in report.failures:
         log.warning("poll: feed %s: %s", failure.feed, failure.error)
@@ -67,6 +71,7 @@ def poll_log_line(report: PollReport, in_force: dict[str, int], queued: int) -> 
 
 def register_polling(app: Application, session: requests.Session) -> None:
     """Poll at start, then every interval; a slow poll is never overlapped by the next (max_instances=1)."""
+    assert app.job_queue is not None  # PTB's job-queue extra is a dependency
     app.job_queue.run_repeating(
         poll_job,
         interval=app.bot_data.settings.polling.interval_seconds,

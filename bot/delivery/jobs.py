@@ -7,8 +7,9 @@ import logging
 
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
+from bot.context import Context
 from bot.delivery import texts as delivery_text
 from bot.delivery.worker import DeliveryStats, deliver_due
 from bot.leaders.ack import ack_handler
@@ -28,7 +29,7 @@ WATCHDOG_INTERVAL_SECONDS = 30.0
 DRAIN_STUCK_SECONDS = 600.0
 
 
-async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> DeliveryStats:
+async def delivery_job(context: Context) -> DeliveryStats:
     """Drain the outbox with the application's shared delivery state (limiter, outage, admin notices)."""
     data = context.bot_data
     state = data.delivery
@@ -43,13 +44,13 @@ async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> DeliveryStats:
     return stats
 
 
-async def follow_up_job(context: ContextTypes.DEFAULT_TYPE) -> FollowUpStats:
+async def follow_up_job(context: Context) -> FollowUpStats:
     """Queue reminders and escalate unacknowledged urgent warnings."""
     data = context.bot_data
     return await follow_up(context.bot, data.db, data.settings, data.now())
 
 
-async def watchdog_job(context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def watchdog_job(context: Context) -> bool:
     """Say so (log and admin chat) when a drain has not finished within DRAIN_STUCK_SECONDS."""
     data = context.bot_data
     if not data.delivery.check_stuck(DRAIN_STUCK_SECONDS):

@@ -73,15 +73,15 @@ async def escalate(bot: Bot, db: Database, settings: Settings, now: datetime) ->
         if late.chat_id not in told:
             groups.setdefault((late.warning_id, late.city_id), []).append(late)
     sent = 0
-    for (warning_id, city_id), late in groups.items():
+    for (warning_id, city_id), group in groups.items():
         state = acks.warning_state(db, warning_id)
         if state is None or not state.sendable(now):
             continue
         total = next(c for c in acks.acks_by_city(db, warning_id) if c.city_id == city_id)
-        names = [(leader.name if (leader := get_leader(db, u.chat_id)) else "") or str(u.chat_id) for u in late]
+        names = [(leader.name if (leader := get_leader(db, u.chat_id)) else "") or str(u.chat_id) for u in group]
         texts = delivery_text.escalation(
             state.event, state.severity, city_name(db, city_id), names, len(total.acked) + len(total.not_acked),
-            min(u.sent_at for u in late), settings.tz, follow_up=acks.escalated(db, warning_id, city_id),
+            min(u.sent_at for u in group), settings.tz, follow_up=acks.escalated(db, warning_id, city_id),
         )
         try:
             for text in texts:
@@ -89,10 +89,10 @@ async def escalate(bot: Bot, db: Database, settings: Settings, now: datetime) ->
         except TelegramError as exc:
             log.error("escalation of warning %s for %s not sent (next run retries): %s", warning_id, city_id, exc)
             continue
-        chat_ids = [u.chat_id for u in late]
+        chat_ids = [u.chat_id for u in group]
         acks.record_escalation(db, warning_id, city_id, chat_ids, now)
         acks.record_escalated_leaders(db, warning_id, chat_ids, now)
-        log.warning("escalation: warning %s in %s: %d leaders have not acknowledged", warning_id, city_id, len(late))
+        log.warning("escalation: warning %s in %s: %d leaders have not acknowledged", warning_id, city_id, len(group))
         sent += 1
     return sent
 

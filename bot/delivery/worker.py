@@ -17,6 +17,7 @@ once when the outage began and once when delivery resumed (`bot.delivery.state`)
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import sqlite3
@@ -43,7 +44,7 @@ from subscribers import acks, checkins, outbox
 from subscribers.cities import city_name
 from subscribers.leaders import deactivate, get_leader
 from subscribers.outbox import ASKING_KINDS, Kind, OutboxRow
-from subscribers.warnings import WarningStatus
+from subscribers.warnings import SENDABLE_STATUSES, WarningStatus
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ def plan(db: Database, settings: Settings, row: OutboxRow, now: datetime) -> Pla
         return Plan(reply_to=previous, clear=outbox.button_message_ids(db, row.chat_id, thread))
     if not state.sendable(now):
         expired = state.expires is not None and state.expires <= now
-        return Plan(skip="expired" if expired and state.status in acks.SENDABLE_STATUSES else f"warning {state.status}")
+        return Plan(skip="expired" if expired and state.status in SENDABLE_STATUSES else f"warning {state.status}")
     if row.kind == Kind.REMINDER and acks.acked_thread(db, thread, row.chat_id):
         return Plan(skip="acknowledged")
     if outbox.has_button(row.kind, state.severity):
@@ -282,7 +283,7 @@ class Worker:
             self.busy_chats.add(row.chat_id)
             task = asyncio.create_task(self._send(row, how, ticket))
             self.in_flight[row.id] = task
-            task.add_done_callback(lambda t, r=row: self._done(r, t))
+            task.add_done_callback(functools.partial(self._done, row))
             progressed = True
         return progressed
 
@@ -312,8 +313,8 @@ class Worker:
     def _done(self, row: OutboxRow, task: asyncio.Task) -> None:
         self.in_flight.pop(row.id, None)
         self.busy_chats.discard(row.chat_id)
-        if not task.cancelled() and task.exception() is not None:
-            self.crashed.append(task.exception())
+        if not task.cancelled() and (error := task.exception()) is not None:
+            self.crashed.append(error)
 
     async def _wait_for_progress(self, rows: list[OutboxRow]) -> None:
         """Nothing could go: wait for a chat to become ready or a request to finish (never long)."""
@@ -335,7 +336,7 @@ class Worker:
                 reply_parameters=reply,
             )
         except TelegramError as exc:
-            await self._store(lambda e=exc: self._failed(row, e))
+            await self._store(functools.partial(self._failed, row, exc))
             return
         finally:
             self.limiter.release(ticket)
@@ -380,6 +381,7 @@ class Worker:
         error = f"{type(exc).__name__}: {exc.message}"
         outcome = classify(exc)
         if outcome is Outcome.RATE_LIMITED:
+            assert isinstance(exc, RetryAfter)  # the only error classify calls rate-limited
             seconds = retry_after_seconds(exc)
             self.limiter.pause(seconds)
             outbox.release(self.db, row.id, now)

@@ -6,14 +6,14 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import CommandHandler, filters
 
 from bot.leaders import texts
-from bot.context import Context
+from bot.context import Context, chat_id_of, message_of
 from subscribers.leaders import deactivate, get_leader
 from subscribers.reports import discard_draft
 
 
 async def stop(update: Update, context: Context) -> None:
     """Unsubscribe: the leader is kept, inactive, until `/start`."""
-    data, chat_id = context.bot_data, update.effective_chat.id
+    data, chat_id = context.bot_data, chat_id_of(update)
     leader = get_leader(data.db, chat_id)
     if leader is None:
         reply = texts.NOT_A_LEADER
@@ -23,18 +23,18 @@ async def stop(update: Update, context: Context) -> None:
         deactivate(data.db, chat_id, "stop", data.now())
         discard_draft(data.db, chat_id)
         reply = texts.STOPPED
-    await update.effective_message.reply_text(reply)
+    await message_of(update).reply_text(reply)
 
 
 async def help_command(update: Update, context: Context) -> None:
     """What the bot does, in plain Thai."""
-    await update.effective_message.reply_text(texts.HELP)
+    await message_of(update).reply_text(texts.HELP)
 
 
 async def cancel(update: Update, context: Context) -> None:
     """Drop the report being written, if any."""
-    dropped = discard_draft(context.bot_data.db, update.effective_chat.id)
-    await update.effective_message.reply_text(
+    dropped = discard_draft(context.bot_data.db, chat_id_of(update))
+    await message_of(update).reply_text(
         texts.CANCELLED if dropped else texts.NOTHING_TO_CANCEL, reply_markup=ReplyKeyboardRemove()
     )
 

@@ -6,8 +6,9 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler
 
+from bot.context import Context, match_of, query_of
 from bot.delivery import texts as delivery_text
 from subscribers.acks import record_ack, warning_state, was_sent_to
 from subscribers.leaders import get_leader
@@ -18,11 +19,11 @@ log = logging.getLogger(__name__)
 PATTERN = rf"^{delivery_text.ACK_PREFIX}(\d{{1,18}})$"
 
 
-async def acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def acknowledge(update: Update, context: Context) -> None:
     """Handle a press of รับทราบ: record (once), answer the callback, turn the button into the time."""
-    query = update.callback_query
+    query = query_of(update)
     data = context.bot_data
-    warning_id = int(context.match.group(1))
+    warning_id = int(match_of(context).group(1))
     chat_id = query.message.chat.id if query.message else query.from_user.id
     # Only a warning this chat was sent counts: a forged or copied button of another city records nothing.
     sent_here = was_sent_to(data.db, warning_id, chat_id)

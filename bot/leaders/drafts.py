@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlite_utils import Database
@@ -96,7 +97,7 @@ def parts_summary(draft: ReportDraft) -> str:
     return ", ".join(parts)
 
 
-def admin_summary(db: Database, report: FieldReport, leader: Leader, tz: tzinfo) -> str:
+def admin_summary(db: Database, report: FieldReport, leader: Leader, tz: ZoneInfo) -> str:
     """The message the admin chat gets for a report: number, who, where, what (plain text)."""
     lines = [
         texts.ADMIN_REPORT.format(

@@ -7,9 +7,9 @@ hit 429: the rest is then sent by a named job after `retry_after`, never dropped
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from telegram.error import RetryAfter, TelegramError
-from telegram.ext import Job
 
 from bot.leaders import drafts, texts
 from bot.delivery.worker import retry_after_seconds
@@ -29,6 +29,7 @@ async def forward_report(context: Context, report_id: int, step: int = 0) -> Non
         log.warning("report %s not forwarded: no admin chat configured or no such report", report_id)
         return
     leader = get_leader(data.db, report.chat_id)
+    assert leader is not None  # a report comes from a leader, and leaders are never deleted
     try:
         while step <= len(report.photos):
             if step == 0:
@@ -56,6 +57,6 @@ def _resume_later(context: Context, report_id: int, step: int, seconds: float) -
 
 
 async def _resume(context: Context) -> None:
-    job: Job = context.job
-    report_id, step = job.data
+    assert context.job is not None  # a job callback runs for its job
+    report_id, step = cast(tuple[int, int], context.job.data)  # as _resume_later queued it
     await forward_report(context, report_id, step)

@@ -7,13 +7,13 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import ChatMemberUpdated, Update
+from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, ChatMemberHandler, MessageHandler, filters
 
 from bot.leaders import texts
-from bot.context import Context
+from bot.context import Context, message_of, query_of
 from bot.leaders.preferences import PREFIX as SETTINGS_PREFIX
 from bot.leaders.report import DEPTH_PREFIX
 
@@ -29,8 +29,8 @@ _LEADER_BUTTONS = re.compile(f"^({re.escape(SETTINGS_PREFIX)}|{re.escape(DEPTH_P
 
 async def edited_message(update: Update, context: Context) -> None:
     """An edited message: never acted on again; in a private chat, ask for a new message."""
-    if update.effective_chat.type == ChatType.PRIVATE:
-        await update.effective_message.reply_text(texts.EDITED)
+    if message_of(update).chat.type == ChatType.PRIVATE:
+        await message_of(update).reply_text(texts.EDITED)
     raise ApplicationHandlerStop
 
 
@@ -41,7 +41,7 @@ def edit_guard() -> MessageHandler:
 
 async def unknown_button(update: Update, context: Context) -> None:
     """A press no handler took (forged data, a button of an ended conversation): answer so the spinner stops."""
-    query = update.callback_query
+    query = query_of(update)
     log.info("button: unknown or stale data %r from user %s", (query.data or "")[:64], query.from_user.id)
     await query.answer(STALE_BUTTON)
 
@@ -53,7 +53,8 @@ def unknown_button_handler() -> CallbackQueryHandler:
 
 async def added_to_group(update: Update, context: Context) -> None:
     """The bot was added to a group or channel: stay only if an admin did it (or it is the admin chat)."""
-    change: ChatMemberUpdated = update.my_chat_member
+    change = update.my_chat_member
+    assert change is not None  # a ChatMemberHandler for MY_CHAT_MEMBER runs for nothing else
     settings = context.bot_data.settings
     joined = change.new_chat_member.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
     was_in = change.old_chat_member.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)

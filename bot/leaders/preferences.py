@@ -7,7 +7,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.leaders import texts
-from bot.context import Context
+from bot.context import Context, data_of, message_of, query_of
 from bot.leaders.common import active_leader
 from subscribers.cities import city_name
 from subscribers.leaders import Leader, Livelihood, get_leader, update_leader
@@ -45,7 +45,7 @@ async def show_settings(update: Update, context: Context) -> None:
     if leader is None:
         return
     city = city_name(context.bot_data.db, leader.city_id)
-    await update.effective_message.reply_text(settings_text(leader, city), reply_markup=settings_keyboard(leader))
+    await message_of(update).reply_text(settings_text(leader, city), reply_markup=settings_keyboard(leader))
 
 
 async def change_setting(update: Update, context: Context) -> None:
@@ -53,8 +53,8 @@ async def change_setting(update: Update, context: Context) -> None:
     leader = await active_leader(update, context)
     if leader is None:
         return
-    data, query = context.bot_data, update.callback_query
-    what, _, value = query.data.removeprefix(PREFIX).partition(":")
+    data, query = context.bot_data, query_of(update)
+    what, _, value = data_of(query).removeprefix(PREFIX).partition(":")
     if what == "liv" and value in set(Livelihood):
         update_leader(data.db, leader.chat_id, data.now(), livelihood=Livelihood(value))
         answer = texts.SAVED_LIVELIHOOD.format(livelihood=texts.LIVELIHOODS[Livelihood(value)])
@@ -66,6 +66,7 @@ async def change_setting(update: Update, context: Context) -> None:
         answer = None
     await query.answer(answer)
     leader = get_leader(data.db, leader.chat_id)
+    assert leader is not None  # read back after the update above
     try:
         await query.edit_message_text(
             settings_text(leader, city_name(data.db, leader.city_id)), reply_markup=settings_keyboard(leader)

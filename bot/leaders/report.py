@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.leaders import drafts, texts
-from bot.context import Context
+from bot.context import Context, chat_id_of, data_of, message_of, query_of
 from bot.leaders.common import active_leader
 from bot.leaders.forward import forward_report
 from bot.leaders.unexpected import plain_text
@@ -32,15 +32,15 @@ async def report_command(update: Update, context: Context) -> None:
     """`/report`: start a fresh report (linked to the alert when it replies to one)."""
     if await active_leader(update, context) is None:
         return
-    data, message = context.bot_data, update.effective_message
-    draft = drafts.start_report(data.db, update.effective_chat.id, data.now(), _reply_to(message))
+    data, message = context.bot_data, message_of(update)
+    draft = drafts.start_report(data.db, chat_id_of(update), data.now(), _reply_to(message))
     about = " " + texts.REPORT_ABOUT if draft.warning_id else ""
     await message.reply_text(texts.REPORT_START.format(about=about), reply_markup=depth_keyboard())
 
 
 async def add_photo(update: Update, context: Context) -> None:
     """A photo (or one photo of an album) with its caption."""
-    message = update.effective_message
+    message = message_of(update)
     part = ReportPart(
         text=message.caption or "",
         photo=message.photo[-1].file_id,  # the largest size
@@ -52,14 +52,16 @@ async def add_photo(update: Update, context: Context) -> None:
 
 async def add_location(update: Update, context: Context) -> None:
     """A location pin."""
-    message = update.effective_message
-    part = ReportPart(lat=message.location.latitude, lon=message.location.longitude, reply_to=_reply_to(message))
+    message = message_of(update)
+    location = message.location
+    assert location is not None  # the handler's filter is filters.LOCATION
+    part = ReportPart(lat=location.latitude, lon=location.longitude, reply_to=_reply_to(message))
     await _add(update, context, part)
 
 
 async def add_text(update: Update, context: Context) -> None:
     """Text joins the open report, or starts one when it replies to an alert; otherwise a hint."""
-    data, message, chat_id = context.bot_data, update.effective_message, update.effective_chat.id
+    data, message, chat_id = context.bot_data, message_of(update), chat_id_of(update)
     if drafts.open_draft(data.db, chat_id, data.now()) or drafts.replies_to_alert(
         data.db, chat_id, _reply_to(message)
     ):
@@ -71,9 +73,9 @@ async def add_text(update: Update, context: Context) -> None:
 async def _add(update: Update, context: Context, part: ReportPart) -> None:
     if await active_leader(update, context) is None:
         return
-    data, message = context.bot_data, update.effective_message
+    data, message = context.bot_data, message_of(update)
     try:
-        added = drafts.add_part(data.db, update.effective_chat.id, part, data.now())
+        added = drafts.add_part(data.db, chat_id_of(update), part, data.now())
     except ReportTooLongError as exc:
         await message.reply_text(texts.REPORT_TOO_LONG.format(length=exc.length, limit=MAX_TEXT))
         return
@@ -87,12 +89,12 @@ async def _add(update: Update, context: Context, part: ReportPart) -> None:
 
 async def choose_depth(update: Update, context: Context) -> None:
     """A depth button: store the report, confirm its number, forward it to the admin chat."""
-    query = update.callback_query
+    query = query_of(update)
     leader = await active_leader(update, context)
     if leader is None:
         return
     data = context.bot_data
-    choice = query.data.removeprefix(DEPTH_PREFIX)
+    choice = data_of(query).removeprefix(DEPTH_PREFIX)
     if choice != DEPTH_SKIP and choice not in set(Depth):
         await query.answer()  # a button from an older version of the bot
         return
@@ -102,9 +104,10 @@ async def choose_depth(update: Update, context: Context) -> None:
         await query.answer(texts.REPORT_NO_DRAFT if draft is None else texts.REPORT_EMPTY, show_alert=True)
         return
     report = drafts.finish(data.db, leader, depth, data.now())
+    assert report is not None  # the draft is open (checked above)
     await query.answer()
     await query.edit_message_reply_markup(reply_markup=None)
-    await query.message.reply_text(texts.REPORT_SENT.format(number=report.id))
+    await message_of(update).reply_text(texts.REPORT_SENT.format(number=report.id))
     await forward_report(context, report.id)
 
 

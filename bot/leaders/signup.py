@@ -10,7 +10,7 @@ from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, fi
 
 from bot.leaders import texts
 from bot.aftercare.asking import ask_late_joiner
-from bot.context import Context
+from bot.context import Context, chat_id_of, message_of, text_of
 from bot.pipeline.fanout import queue_in_force
 from bot.leaders.joining import JoinOutcome, JoinResult, join
 from subscribers.cities import city_name
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # Conversation states, named for the step the leader is on.
 NAME, LIVELIHOOD = range(2)
 MAX_NAME = 64
-_LIVELIHOOD_BY_LABEL = {label: value for value, label in texts.LIVELIHOODS.items()} | texts.LIVELIHOOD_ALIASES
+_LIVELIHOOD_BY_LABEL = {label: Livelihood(value) for value, label in texts.LIVELIHOODS.items()} | texts.LIVELIHOOD_ALIASES
 
 
 def livelihood_keyboard() -> ReplyKeyboardMarkup:
@@ -63,32 +63,33 @@ def join_reply(result: JoinResult, city: str) -> str:
 
 async def start(update: Update, context: Context) -> int:
     """`/start [code]`: join, move, re-activate or explain; ask the name when we lack it."""
-    data = context.bot_data
+    data, chat_id = context.bot_data, chat_id_of(update)
     code = context.args[0] if context.args else None
-    result = join(data.db, update.effective_chat.id, code, data.now())
+    result = join(data.db, chat_id, code, data.now())
     city = city_name(data.db, result.leader.city_id) if result.leader else ""
     reply = join_reply(result, city)
     if result.outcome in (JoinOutcome.JOINED, JoinOutcome.MOVED, JoinOutcome.REACTIVATED):
-        log.info("signup: chat %s %s city %s", update.effective_chat.id, result.outcome, result.leader.city_id)
+        assert result.leader is not None  # these outcomes carry the leader
+        log.info("signup: chat %s %s city %s", chat_id, result.outcome, result.leader.city_id)
     elif result.outcome is JoinOutcome.LOCKED:
-        log.warning("signup: chat %s locked out after wrong invite codes", update.effective_chat.id)
+        log.warning("signup: chat %s locked out after wrong invite codes", chat_id)
     if result.needs_name and result.outcome is not JoinOutcome.JOINED:
         reply += "\n" + texts.ASK_NAME
-    await update.effective_message.reply_text(reply)
+    await message_of(update).reply_text(reply)
     if result.outcome in (JoinOutcome.REACTIVATED, JoinOutcome.MOVED) and not result.needs_name:
-        catch_up(data, update.effective_chat.id)
+        catch_up(data, chat_id)
     return NAME if result.needs_name else ConversationHandler.END
 
 
 async def receive_name(update: Update, context: Context) -> int:
     """Store the leader's name, then offer the livelihood buttons."""
     data = context.bot_data
-    name = " ".join(update.effective_message.text.split())
+    name = " ".join(text_of(update).split())
     if len(name) > MAX_NAME:
-        await update.effective_message.reply_text(texts.NAME_TOO_LONG.format(limit=MAX_NAME))
+        await message_of(update).reply_text(texts.NAME_TOO_LONG.format(limit=MAX_NAME))
         return NAME
-    update_leader(data.db, update.effective_chat.id, data.now(), name=name)
-    await update.effective_message.reply_text(
+    update_leader(data.db, chat_id_of(update), data.now(), name=name)
+    await message_of(update).reply_text(
         texts.ASK_LIVELIHOOD.format(name=name), reply_markup=livelihood_keyboard()
     )
     return LIVELIHOOD
@@ -96,25 +97,26 @@ async def receive_name(update: Update, context: Context) -> int:
 
 async def ask_name_again(update: Update, context: Context) -> int:
     """Anything but text while we wait for the name."""
-    await update.effective_message.reply_text(texts.ASK_NAME)
+    await message_of(update).reply_text(texts.ASK_NAME)
     return NAME
 
 
 async def receive_livelihood(update: Update, context: Context) -> int:
     """Store the livelihood the leader tapped and finish sign-up."""
     data = context.bot_data
-    chat_id = update.effective_chat.id
-    livelihood = livelihood_from_label(update.effective_message.text)
+    chat_id = chat_id_of(update)
+    livelihood = livelihood_from_label(text_of(update))
     if livelihood is None:
-        await update.effective_message.reply_text(texts.PICK_LIVELIHOOD, reply_markup=livelihood_keyboard())
+        await message_of(update).reply_text(texts.PICK_LIVELIHOOD, reply_markup=livelihood_keyboard())
         return LIVELIHOOD
     now = data.now()
     update_leader(data.db, chat_id, now, livelihood=livelihood)
     leader = get_leader(data.db, chat_id)
+    assert leader is not None  # read back after the update above
     log.info("signup: chat %s finished sign-up in %s (%s)", chat_id, leader.city_id, livelihood)
     city = city_name(data.db, leader.city_id)
     reply = texts.SIGNED_UP.format(name=leader.name, city=city, livelihood=texts.LIVELIHOODS[livelihood])
-    await update.effective_message.reply_text(reply, reply_markup=ReplyKeyboardRemove())
+    await message_of(update).reply_text(reply, reply_markup=ReplyKeyboardRemove())
     catch_up(data, chat_id)
     return ConversationHandler.END
 
@@ -128,13 +130,13 @@ def catch_up(data: BotData, chat_id: int) -> int:
 
 async def pick_livelihood_again(update: Update, context: Context) -> int:
     """Anything but a livelihood button while we wait for one."""
-    await update.effective_message.reply_text(texts.PICK_LIVELIHOOD, reply_markup=livelihood_keyboard())
+    await message_of(update).reply_text(texts.PICK_LIVELIHOOD, reply_markup=livelihood_keyboard())
     return LIVELIHOOD
 
 
 async def cancel(update: Update, context: Context) -> int:
     """`/cancel` during sign-up: stop asking (the leader stays joined; /start resumes)."""
-    await update.effective_message.reply_text(texts.CANCELLED, reply_markup=ReplyKeyboardRemove())
+    await message_of(update).reply_text(texts.CANCELLED, reply_markup=ReplyKeyboardRemove())
     return ConversationHandler.END
 
 

@@ -10,7 +10,7 @@ from telegram.ext import CommandHandler, filters
 
 from alerts.render import event_label, severity_label, thai_when
 from bot.leaders import texts
-from bot.context import Context
+from bot.context import Context, message_of
 from bot.leaders.common import active_leader
 from subscribers.cities import city_name
 from subscribers.warnings import StoredWarning, warnings_in_force
@@ -43,7 +43,7 @@ async def status(update: Update, context: Context) -> None:
     now = data.now()
     warnings = warnings_in_force(data.db, leader.city_id, now)
     text = status_text(warnings, city_name(data.db, leader.city_id), now, data.settings.tz)
-    await update.effective_message.reply_text(text)
+    await message_of(update).reply_text(text)
 
 
 def status_handlers() -> list:

@@ -13,7 +13,8 @@ from subscribers.leaders import Livelihood
 from subscribers.reports import MAX_PHOTOS, Depth
 
 
-LIVELIHOODS = {
+# Keyed by Livelihood (a str), so a stored row's plain value looks its label up too.
+LIVELIHOODS: dict[str, str] = {
     Livelihood.FISHING: "ประมง",
     Livelihood.FARMING: "เกษตร",
     Livelihood.LABOUR: "รับจ้าง",
@@ -24,7 +25,8 @@ LIVELIHOODS = {
 # Labels leaders may still type from an older keyboard.
 LIVELIHOOD_ALIASES = {"อื่นๆ": Livelihood.OTHER}
 
-DEPTHS = {
+# Keyed by Depth (a str): stored reports may hold a depth this version does not know, looked up as a str.
+DEPTHS: dict[str, str] = {
     Depth.NONE: "ไม่มีน้ำ",
     Depth.ANKLE: "ข้อเท้า",
     Depth.KNEE: "เข่า",

@@ -6,7 +6,7 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import MessageHandler, filters
 
 from bot.leaders import texts
-from bot.context import Context
+from bot.context import Context, chat_id_of, message_of, text_of
 from bot.leaders.signup import livelihood_from_label
 from bot.settings import Settings
 from subscribers.leaders import get_leader, update_leader
@@ -14,9 +14,9 @@ from subscribers.leaders import get_leader, update_leader
 
 async def plain_text(update: Update, context: Context) -> None:
     """Text outside a report: finish an interrupted sign-up, or point at /report and /help."""
-    data, chat_id = context.bot_data, update.effective_chat.id
+    data, chat_id = context.bot_data, chat_id_of(update)
     leader = get_leader(data.db, chat_id)
-    livelihood = livelihood_from_label(update.effective_message.text)
+    livelihood = livelihood_from_label(text_of(update))
     if leader is None:
         reply, markup = texts.NOT_A_LEADER, None
     elif not leader.active:
@@ -30,22 +30,22 @@ async def plain_text(update: Update, context: Context) -> None:
         markup = ReplyKeyboardRemove()
     else:
         reply, markup = texts.TEXT_NO_REPORT, None
-    await update.effective_message.reply_text(reply, reply_markup=markup)
+    await message_of(update).reply_text(reply, reply_markup=markup)
 
 
 async def group_chat(update: Update, context: Context) -> None:
     """A command in a group: the leaders' bot lives in private chats."""
-    await update.effective_message.reply_text(texts.GROUP_ONLY_PRIVATE)
+    await message_of(update).reply_text(texts.GROUP_ONLY_PRIVATE)
 
 
 async def unknown_command(update: Update, context: Context) -> None:
     """A command the bot does not have."""
-    await update.effective_message.reply_text(texts.UNKNOWN_COMMAND)
+    await message_of(update).reply_text(texts.UNKNOWN_COMMAND)
 
 
 async def other_message(update: Update, context: Context) -> None:
     """Stickers, voice, files, contacts...: say what the bot can read."""
-    await update.effective_message.reply_text(texts.UNEXPECTED)
+    await message_of(update).reply_text(texts.UNEXPECTED)
 
 
 def early_handlers(settings: Settings) -> list:

@@ -13,8 +13,9 @@ import socket
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
+from bot.context import Context
 from bot.delivery.jobs import DELIVERY_JOB
 from bot.ops.metrics import Metrics, stall_reasons
 from bot.settings import Settings
@@ -59,6 +60,7 @@ def attach_monitoring(app: Application, listener: socket.socket | None) -> None:
     """Metrics on bot_data, heartbeats from the poll and delivery jobs, the watchdog, the listener, getMe check."""
     data = app.bot_data
     data.metrics = Metrics(data.settings, data.db, data.now)
+    assert app.job_queue is not None  # PTB's job-queue extra is a dependency
     app.job_queue.scheduler.add_listener(_heartbeat_listener(app), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     app.job_queue.run_repeating(watchdog_job, WATCHDOG_SECONDS, first=WATCHDOG_SECONDS, name=WATCHDOG_JOB)
     previous_init, previous_shutdown = app.post_init, app.post_shutdown
@@ -86,6 +88,7 @@ def _heartbeat_listener(app: Application):
     """An APScheduler listener: note when the poll and delivery jobs finish a run (PTB reports their errors)."""
     from bot.cli.run import POLL_JOB  # runner imports this module
 
+    assert app.job_queue is not None  # PTB's job-queue extra is a dependency
     scheduler = app.job_queue.scheduler
 
     def listener(event: JobExecutionEvent) -> None:
@@ -112,10 +115,11 @@ async def check_bot_username(app: Application) -> None:
         )
 
 
-async def watchdog_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def watchdog_job(context: Context) -> None:
     """Tell the admin chat once when polling or delivery stalls, and once when it recovers."""
     data = context.bot_data
-    metrics: Metrics = data.metrics
+    metrics = data.metrics
+    assert metrics is not None  # attach_monitoring sets it before it schedules this job
     reasons = stall_reasons(data.settings, data.db, metrics.beats, data.now())
     stalled = bool(reasons)
     if stalled == metrics.stalled:

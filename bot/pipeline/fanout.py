@@ -133,7 +133,7 @@ def queue_in_force(db: Database, settings: Settings, chat_id: int, now: datetime
     as the normal alert for their livelihood, with the button, reminders and escalation; returns how many."""
     leader = get_leader(db, chat_id)
     city = _city(db, settings, leader.city_id) if leader and leader.active else None
-    if city is None:
+    if leader is None or city is None:
         return 0
     rows = []
     matcher = CityMatcher([city])

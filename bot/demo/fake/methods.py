@@ -7,7 +7,10 @@ the rate limits via `_limit`) and records what was sent.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
+from typing import cast
 
 from bot.demo.fake.records import BOT_USER, SentMessage
 from bot.demo.fake.wire import error as _error, html_problem, ok as _ok
@@ -21,6 +24,21 @@ def menu_key(scope: dict | None) -> tuple:
 
 class BotApiMethods:
     """`_m_<method>(params) -> (HTTP status, body)` for each Bot API method the bot uses."""
+
+    # The fake's state and helpers this mixin uses (FakeTelegram and UpdateBuilders set and define them).
+    clock: Callable[[], float]
+    sent: list[SentMessage]
+    answered_callbacks: list[dict]
+    left_chats: list[int]
+    menus: dict[tuple, list[dict]]
+    _lock: threading.Condition
+    _messages: dict[tuple[int, int], SentMessage]
+    _user_messages: dict[tuple[int, int], dict]
+    _files: dict[str, bytes]
+    _limit: Callable[[int | None, float], int | None]
+    _next_message_id: Callable[[int], int]
+    _message_dict: Callable[[SentMessage], dict]
+    add_file_unlocked: Callable[[bytes], str]
 
     def _m_getMe(self, params: dict) -> tuple[int, dict]:
         return _ok(BOT_USER)
@@ -58,9 +76,9 @@ class BotApiMethods:
         parse_mode = params.get("parse_mode")
         if parse_mode == "HTML" and text and (problem := html_problem(text)):
             return _error(400, f"Bad Request: can't parse entities: {problem}")
-        reply_to, problem = self._check_reply(chat_id, params)
-        if problem:
-            return problem
+        reply_to, refusal = self._check_reply(chat_id, params)
+        if refusal:
+            return refusal
         wait = self._limit(chat_id, self.clock())
         if wait is not None:
             return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
@@ -108,7 +126,7 @@ class BotApiMethods:
 
     def _edit(self, params: dict, change: dict) -> tuple[int, dict]:
         key = (params.get("chat_id"), params.get("message_id"))
-        message = self._messages.get(key)
+        message = self._messages.get(cast(tuple[int, int], key))  # the request's ids: a missing one finds nothing
         if message is None:
             return _error(400, "Bad Request: message to edit not found")
         # Edits count against the chat's and the overall limits, as Telegram counts them.

@@ -210,6 +210,7 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         with self._lock:
             self.refusing = False
         if self._server is None:
+            assert self._port is not None  # refused after start(), which chose the port
             self.start(self._port)
 
     def clear_failures(self) -> None:

@@ -6,14 +6,28 @@ A mixin of `FakeTelegram`: it uses the fake's lock, message ids and the messages
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from bot.demo.fake.records import FakeTelegramError
+from bot.demo.fake.records import FakeTelegramError, SentMessage
 
 
 class UpdateBuilders:
     """`push_*`: inject a user's message, photo, album, location or button press; returns the update."""
+
+    # The fake's state and helpers this mixin uses (FakeTelegram sets and defines them).
+    _lock: threading.Condition
+    _update_ids: Iterator[int]
+    _updates: list[dict]
+    _messages: dict[tuple[int, int], SentMessage]
+    _user_messages: dict[tuple[int, int], dict]
+    _files: dict[str, bytes]
+    _file_ids: Iterator[int]
+    _callback_ids: Iterator[int]
+    _next_message_id: Callable[[int], int]
+    _message_dict: Callable[[SentMessage], dict]
 
     def _push(self, kind: str, payload: dict) -> dict:
         with self._lock:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import email.message
 import email.parser
 import json
 import sys
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 # Values PTB sends as plain strings; everything else is JSON-encoded by PTB.
@@ -76,9 +77,10 @@ def parse_body(content_type: str, body: bytes) -> dict:
             f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode() + body
         )
         params: dict[str, Any] = {}
-        for part in message.get_payload():
-            name = part.get_param("name", header="content-disposition")
-            data = part.get_payload(decode=True)
+        # typeshed's unions cover every message shape; a multipart form's parts are messages with a name and bytes.
+        for part in cast(list[email.message.Message], message.get_payload()):
+            name = cast(str, part.get_param("name", header="content-disposition"))
+            data = cast(bytes, part.get_payload(decode=True))
             if part.get_filename() is not None:
                 params[name] = data
             else:
