@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from alerts import thaitext  # noqa: E402
 from alerts.fetch import make_session  # noqa: E402
-from bot.cli.run import poll_once  # noqa: E402
+from bot.pipeline.cycle import poll_cycle  # noqa: E402
 from bot.settings import FeedSettings, Settings  # noqa: E402
 from subscribers.cities import sync_cities  # noqa: E402
 from subscribers.db import open_db  # noqa: E402
@@ -127,7 +127,7 @@ async def one_poll(settings: Settings) -> tuple[float, float, int]:
     await asyncio.sleep(TICK * 5)  # the ticker runs before the poll starts
     started = time.perf_counter()
     with make_session(retries=0) as session:
-        _, queued = await poll_once(settings, db, session, NOW)
+        queued = (await poll_cycle(settings, db, NOW, session=session)).queued
     wall = time.perf_counter() - started
     done = True
     await tick

@@ -24,7 +24,7 @@ from bot.aftercare.admin import refresh_triage
 from bot.aftercare.asking import start_due
 from bot.delivery.worker import deliver_due
 from bot.admin.impact_report import make_report, scope_for
-from bot.cli.run import poll_once
+from bot.pipeline.cycle import poll_cycle
 from bot.settings import Settings
 from bot.demo.fake.telegram import FakeTelegram
 from subscribers.checkins import Answer
@@ -130,7 +130,7 @@ class StormDemo:
         out, fake = self.out, self.fake
         out("7. The warning expires: the after-action survey")
         self.clock.now = expires + timedelta(minutes=10)
-        report, _ = await poll_once(self.settings, self.db, session, self.clock())
+        report = await poll_cycle(self.settings, self.db, self.clock(), session=session)
         warning_id = report.items[0].warning_id if report.items else None
         start_due(self.db, self.settings, self.clock())
         fake.limits = True

@@ -29,7 +29,7 @@ from bot.demo.aftercare import StormDemo
 from bot.leaders.report import DEPTH_PREFIX
 from bot.demo.fake.telegram import FakeTelegram
 from bot.leaders.texts import LIVELIHOODS
-from bot.cli.run import poll_once
+from bot.pipeline.cycle import poll_cycle
 from bot.settings import FeedSettings, Settings, TelegramSettings
 from bot.cli.init import init_store
 from subscribers.db import open_db
@@ -151,12 +151,12 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
                 out("2. One poll of the feed")
                 fake.limits = True  # from here on, Telegram's limits as the real service applies them
                 with make_session(retries=0) as session:
-                    report, queued = await poll_once(settings, db, session, clock())
+                    report = await poll_cycle(settings, db, clock(), session=session)
                 for item in report.items:
                     why = ", ".join(f"{names.get(m.city_id, m.city_id)} ({m.reason} {m.detail})" for m in item.matches)
                     out(f"   {item.feed}: {item.status} · {item.warning.event} · {item.warning.severity}")
                     out(f"   covers: {why or 'none of the configured cities'}")
-                out(f"   {queued} messages queued.\n")
+                out(f"   {report.queued} messages queued.\n")
 
                 out("3. Delivery (30 messages/s overall, 1 per second per chat, as Telegram allows)")
                 stats = await deliver_due(app.bot, db, settings, clock)

@@ -11,7 +11,7 @@ from alerts.fetch import make_session
 from alerts.model import Severity
 from bot.delivery.worker import deliver_due
 from bot.delivery.reminders import follow_up
-from bot.cli.run import poll_once
+from bot.pipeline.cycle import poll_cycle
 from bot.settings import FeedSettings, load_settings
 from subscribers.cities import sync_cities
 from subscribers.leaders import Livelihood, update_leader, upsert_leader
@@ -49,10 +49,10 @@ def setup(db, fake_tg, httpserver):
 
 async def poll_and_deliver(db, settings, fake_tg, now):
     with make_session(retries=0) as session:
-        report, queued = await poll_once(settings, db, session, now)
+        report = await poll_cycle(settings, db, now, session=session)
     async with Bot(fake_tg.token, base_url=fake_tg.base_url) as bot:
         await deliver_due(bot, db, settings, lambda: now)
-    return report, queued
+    return report, report.queued
 
 
 async def test_alert_reaches_exactly_the_matched_cities(db, setup, fake_tg):
