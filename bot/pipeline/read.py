@@ -14,6 +14,7 @@ from alerts.cap import parse_cap
 from alerts.errors import ParseError
 from alerts.matching import CityMatch, CityMatcher
 from alerts.model import City, MsgType, Warning
+from alerts.thaitext import load_dictionary
 from alerts.thaiwater import parse_thaiwater
 from alerts.tmd_news import parse_tmd_news
 from bot.pipeline.fetch import Document, FetchOutcome
@@ -48,7 +49,10 @@ def read_feeds(outcomes: Sequence[FetchOutcome], cities: Sequence[City]) -> list
     """Parse every fetched document and match each warning to `cities`; a document that does not
     parse is an error of its feed, the others are read."""
     matcher = CityMatcher(cities)
-    return [_read_feed(outcome, matcher, cities) for outcome in outcomes]
+    reads = [_read_feed(outcome, matcher, cities) for outcome in outcomes]
+    if any(read.warnings for read in reads):
+        load_dictionary()  # the store stage renders: the first render of a process would build it on the loop
+    return reads
 
 
 def _read_feed(outcome: FetchOutcome, matcher: CityMatcher, cities: Sequence[City]) -> FeedRead:
