@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import UTC, datetime
+from typing import cast
 
 import requests
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from alerts.fetch import make_session
 from bot.app import build_application
+from bot.context import Context
 from bot.pipeline.cycle import poll_cycle
 from bot.pipeline.report import PollReport
 from bot.settings import Settings
@@ -35,11 +37,13 @@ class MissingTokenError(Exception):
     """`floodbot run` needs a bot token."""
 
 
-async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def poll_job(context: Context) -> None:
     """The JobQueue callback: one poll cycle (`bot.pipeline.cycle`), one log line."""
     data = context.bot_data
     now = data.now()
-    report = await poll_cycle(data.settings, data.db, now, session=context.job.data)
+    assert context.job is not None  # PTB sets it for a job's callback
+    session = cast(requests.Session, context.job.data)  # register_polling's
+    report = await poll_cycle(data.settings, data.db, now, session=session)
     log.info("%s", poll_log_line(report, in_force_by_severity(data.db, now), report.queued))
     for failure in report.failures:
         log.warning("poll: feed %s: %s", failure.feed, failure.error)
@@ -58,6 +62,7 @@ def poll_log_line(report: PollReport, in_force: dict[str, int], queued: int) -> 
 
 def register_polling(app: Application, session: requests.Session) -> None:
     """Poll at start, then every interval; a slow poll is never overlapped by the next (max_instances=1)."""
+    assert app.job_queue is not None  # the job-queue extra is a dependency
     app.job_queue.run_repeating(
         poll_job,
         interval=app.bot_data.settings.polling.interval_seconds,
