@@ -53,9 +53,9 @@ class _Clock:
         return self.now
 
 
-def _plain(html: str) -> str:
-    """Telegram HTML as terminal text."""
-    return unescape(re.sub(r"<[^>]+>", "", html))
+def _plain(html: str | None) -> str:
+    """Telegram HTML as terminal text (a message without text, e.g. a photo, as an empty line)."""
+    return unescape(re.sub(r"<[^>]+>", "", html or ""))
 
 
 class _FeedServer:
@@ -182,7 +182,9 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
                 message = sent[leader.chat_id]
                 clock.now += timedelta(minutes=2)
                 fake.limits = False  # a leader's taps and replies come seconds apart in real life
-                await send(fake.push_callback(leader.chat_id, message.message_id, message.buttons()[0][1]))
+                ack = message.buttons()[0][1]
+                assert ack is not None  # the alert's รับทราบ button carries its callback data
+                await send(fake.push_callback(leader.chat_id, message.message_id, ack))
                 button = fake.message(leader.chat_id, message.message_id).buttons()
                 out(f"   {leader.name} taps รับทราบ; the button now reads: {button[0][0]}\n")
 
@@ -203,8 +205,10 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
 
                 storm = StormDemo(app, fake, db, settings, clock, send, out, (ADMIN_USER, ADMIN_CHAT))
                 await storm.checkin([x for x in leaders if x.chat_id in sent], leader)
+                expires = report.items[0].warning.expires
+                assert expires is not None  # the sample warning has an expiry
                 with make_session(retries=0) as session:
-                    warning_id = await storm.survey(session, report.items[0].warning.expires)
+                    warning_id = await storm.survey(session, expires)
                 await storm.impact(warning_id)
             db.close()
         finally:
