@@ -9,13 +9,11 @@ request taken and done, the after-action survey and the impact report with its c
 from __future__ import annotations
 
 import asyncio
-import re
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -25,7 +23,7 @@ from telegram import Update
 from alerts.fetch import make_session
 from bot.app import build_application
 from bot.delivery.worker import deliver_due
-from bot.demo.aftercare import StormDemo
+from bot.demo.aftercare import StormDemo, plain
 from bot.leaders.report import DEPTH_PREFIX
 from bot.demo.fake.telegram import FakeTelegram
 from bot.leaders.texts import LIVELIHOODS
@@ -51,11 +49,6 @@ class _Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-def _plain(html: str | None) -> str:
-    """Telegram HTML as terminal text (a message without text, e.g. a photo, as an empty line)."""
-    return unescape(re.sub(r"<[^>]+>", "", html or ""))
 
 
 class _FeedServer:
@@ -125,7 +118,7 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
                 await app.process_update(Update.de_json(update, app.bot))
 
             def last_text(chat_id: int) -> str:
-                return _plain(fake.messages(chat_id)[-1].text)
+                return plain(fake.messages(chat_id)[-1].text)
 
             async with app:
                 out("floodbot demo: the whole flow offline (loopback only, no token)")
@@ -169,12 +162,12 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
                         out(f"   not sent to {who}: the warning does not cover {names[leader.city_id]}")
                     elif first:
                         out(f"   -> {who} gets:")
-                        out("\n".join("      | " + line for line in _plain(message.text).splitlines()))
+                        out("\n".join("      | " + line for line in plain(message.text).splitlines()))
                         out(f"      [ {message.buttons()[0][0]} ]")
                         first = False
                     else:
-                        advice = next((line for line in _plain(message.text).splitlines() if line.startswith("👉")), "")
-                        out(f"   -> {who}: {_plain(message.text).splitlines()[0]} {advice}")
+                        advice = next((line for line in plain(message.text).splitlines() if line.startswith("👉")), "")
+                        out(f"   -> {who}: {plain(message.text).splitlines()[0]} {advice}")
                 out(f"   delivered {stats.sent}, failed {stats.failed}, 429s from Telegram {fake.http_429}.\n")
 
                 out("4. Acknowledgement")
@@ -198,7 +191,7 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
                 await send(fake.push_callback(leader.chat_id, prompt.message_id, data))
                 out(f"   {leader.name}: /report, a text, a location pin, then the depth button {depth}")
                 out(f"   bot: {last_text(leader.chat_id)}")
-                admin = [_plain(m.text) for m in fake.messages(ADMIN_CHAT)]
+                admin = [plain(m.text) for m in fake.messages(ADMIN_CHAT)]
                 out("   admin chat receives:")
                 out("\n".join("      | " + line for line in (admin[-1] if admin else "(nothing)").splitlines()))
                 out("")
