@@ -22,7 +22,7 @@ from defusedxml import DefusedXmlException, EntitiesForbidden
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alerts.errors import ParseError
-from alerts.model import Area, Circle, Geocode, Info, Reference, Warning
+from alerts.model import Area, Circle, Geocode, Info, Reference, Warning, bounded
 
 # Thailand's box: latitudes and longitudes do not overlap, so the order of a pair is detectable.
 THAI_LAT = (5.5, 20.6)
@@ -184,7 +184,7 @@ def _child(node: Element, name: str) -> Element | None:
 
 def _text(node: Element | None, name: str, default: str = "") -> str:
     child = _child(node, name) if node is not None else None
-    return (child.text or "").strip() if child is not None else default
+    return bounded((child.text or "").strip()) if child is not None else default
 
 
 def _required(node: Element, name: str) -> str:

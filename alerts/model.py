@@ -94,6 +94,19 @@ class Circle(_Frozen):
     radius_km: float
 
 
+# The most characters a parser keeps of any one text field read from a feed (CAP description,
+# instruction, headline, areaDesc...; TMD and ThaiWater texts), cut in `alerts/cap.py`, `tmd_news.py`
+# and `thaiwater.py` as they read the field. The longest real ones are far shorter (the CAP corpus:
+# description 1,328, instruction 612, areaDesc 331), so no real bulletin is cut; one oversized
+# bulletin (megabytes within the fetch limit) cannot stall matching, text search or rendering.
+FEED_TEXT_MAX = 10_000
+
+
+def bounded(text: str) -> str:
+    """Feed text cut to at most `FEED_TEXT_MAX` characters."""
+    return text[:FEED_TEXT_MAX]
+
+
 class Area(_Frozen):
     """A CAP `<area>`. Polygons are rings of (lat, lon) pairs, already in that order."""
 

@@ -96,6 +96,12 @@ def _tokenizer() -> Callable[[str], list[str]]:
     return lambda text: word_tokenize(text, custom_dict=trie, engine="newmm", keep_whitespace=True)
 
 
+def load_dictionary() -> None:
+    """Build newmm's dictionary now (about a second, once per process), e.g. in a worker thread, so the
+    first render on an event loop does not stall it."""
+    _tokenizer()
+
+
 def words(text: str) -> list[str]:
     """`text` split at Thai word boundaries and spaces (newmm); the pieces join back to `text`."""
     return list(_segment(text)) if text else []
@@ -187,29 +193,33 @@ def phone_lines(message: str, cells: float = PHONE_CELLS) -> int:
 
     Breaks only between words (spaces and newmm boundaries), as the phone does.
     """
-    total = 0
-    for line in message.split("\n"):
-        # Runs of (text, bold) with tags removed and entities decoded.
-        runs: list[tuple[str, bool]] = []
-        pos = 0
-        for m in _BOLD.finditer(line):
-            runs.append((line[pos : m.start()], False))
-            runs.append((m.group(1), True))
-            pos = m.end()
-        runs.append((line[pos:], False))
-        used, count = 0.0, 1
-        for text, bold in runs:
-            for piece in words(html.unescape(_TAG.sub("", text))):
-                width = _width(piece, bold)
-                if piece.isspace():
-                    used += width
-                    continue
-                if used + width > cells and used > 0:
-                    count += 1
-                    used = 0.0
-                while width > cells:  # a word longer than a line breaks anywhere
-                    count += 1
-                    width -= cells
+    return sum(_line_count(line, cells) for line in message.split("\n"))
+
+
+@lru_cache(maxsize=4096)
+def _line_count(line: str, cells: float) -> int:
+    # Cached: a render measures the same lines (title, areas, times) at every agency-line length it
+    # tries, and every leader of a city shares them.
+    # Runs of (text, bold) with tags removed and entities decoded.
+    runs: list[tuple[str, bool]] = []
+    pos = 0
+    for m in _BOLD.finditer(line):
+        runs.append((line[pos : m.start()], False))
+        runs.append((m.group(1), True))
+        pos = m.end()
+    runs.append((line[pos:], False))
+    used, count = 0.0, 1
+    for text, bold in runs:
+        for piece in words(html.unescape(_TAG.sub("", text))):
+            width = _width(piece, bold)
+            if piece.isspace():
                 used += width
-        total += count
-    return total
+                continue
+            if used + width > cells and used > 0:
+                count += 1
+                used = 0.0
+            while width > cells:  # a word longer than a line breaks anywhere
+                count += 1
+                width -= cells
+            used += width
+    return count

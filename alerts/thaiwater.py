@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from alerts.errors import ParseError
-from alerts.model import Area, Certainty, Geocode, Severity, Urgency, Warning
+from alerts.model import Area, Certainty, Geocode, Severity, Urgency, Warning, bounded
 from alerts.tmd_news import local_date
 
 SENDER = "thaiwater"
@@ -92,7 +92,7 @@ def _number(value: Any) -> float | None:
 def _text(value: Any) -> str:
     if isinstance(value, dict):
         value = value.get("th") or value.get("en") or ""
-    return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
+    return bounded(value.strip() if isinstance(value, str) else ("" if value is None else str(value)))
 
 
 def _obj(row: dict[str, Any], key: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from alerts.cap import local_name, safe_xml, parse_cap_date
 from alerts.errors import ParseError
-from alerts.model import Area, Certainty, Severity, Urgency, Warning
+from alerts.model import Area, Certainty, Severity, Urgency, Warning, bounded
 
 BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
 SENDER = "TMD-WarningNews"
@@ -73,11 +73,11 @@ def _bulletins(node: Any, depth: int = 0) -> Iterator[dict[str, str]]:
 def _scalar(value: Any) -> str:
     if value is None or isinstance(value, (dict, list)):
         return ""
-    return str(value).strip()
+    return bounded(str(value).strip())
 
 
 def _xml_fields(node: Element) -> dict[str, str]:
-    found = {local_name(child.tag): (child.text or "").strip() for child in node}
+    found = {local_name(child.tag): bounded((child.text or "").strip()) for child in node}
     return {k: found.get(k, "") for k in _FIELDS}
 
 

@@ -6,6 +6,7 @@ Exit status: 0 done; 1 a runtime failure; 2 bad usage or config (decided in `mai
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 import json
 import logging
@@ -59,8 +60,7 @@ def _parse_now(text: str | None) -> datetime:
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """One poll cycle: print one line (or JSON object) per warning; exit 1 if any feed failed."""
-    from bot.pipeline.fanout import poll_and_queue
-    from bot.pipeline.poll import run_poll
+    from bot.pipeline.cycle import poll_cycle
     from subscribers.db import open_db
 
     if not args.once:
@@ -70,11 +70,8 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     dry_memory = args.dry_run and not settings.database.exists()
     db = open_db(memory=True) if dry_memory else open_db(settings.database)
     try:
-        if args.dry_run:
-            report, queued = run_poll(settings, db, now, dry_run=True), 0
-        else:
-            # A real cycle queues the messages too; the running bot's worker sends them.
-            report, queued = poll_and_queue(settings, db, now)
+        # A real cycle queues the messages too; the running bot's worker sends them.
+        report = asyncio.run(poll_cycle(settings, db, now, dry_run=args.dry_run))
     finally:
         db.close()
     for item in report.items:
@@ -84,8 +81,8 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
             print(item.summary_line(), flush=True)
     for failure in report.failures:
         print(f"floodbot: feed {failure.feed}: {failure.error}", file=sys.stderr)
-    if queued:
-        print(f"floodbot: {queued} messages queued for delivery", file=sys.stderr)
+    if report.queued:
+        print(f"floodbot: {report.queued} messages queued for delivery", file=sys.stderr)
     return EXIT_FAILURE if report.failures else EXIT_OK
 
 

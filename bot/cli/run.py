@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
 from datetime import UTC, datetime
@@ -15,8 +14,8 @@ from telegram.ext import Application
 from alerts.fetch import make_session
 from bot.app import build_application
 from bot.context import Context
-from bot.pipeline.fanout import process_and_queue
-from bot.pipeline.poll import PollReport, fetch_feeds, fetch_state
+from bot.pipeline.cycle import poll_cycle
+from bot.pipeline.report import PollReport
 from bot.settings import Settings
 from subscribers.cities import sync_cities
 from bot.ops.metrics import count_poll
@@ -38,22 +37,14 @@ class MissingTokenError(Exception):
     """`floodbot run` needs a bot token."""
 
 
-async def poll_once(settings: Settings, db, session: requests.Session, now: datetime) -> tuple[PollReport, int]:
-    """One scheduled poll: fetch in a worker thread, then parse, store and enqueue on the loop's thread."""
-    health, seen = fetch_state(settings, db)
-    # requests blocks; SQLite stays on this thread (a connection belongs to the thread that opened it).
-    outcomes = await asyncio.to_thread(fetch_feeds, settings, session, health, seen=seen)
-    return process_and_queue(settings, db, outcomes, now)
-
-
 async def poll_job(context: Context) -> None:
-    """The JobQueue callback: one poll, one log line."""
+    """The JobQueue callback: one poll cycle (`bot.pipeline.cycle`), one log line."""
     data = context.bot_data
     now = data.now()
-    assert context.job is not None  # a job callback runs for its job
-    session = cast(requests.Session, context.job.data)  # as register_polling scheduled it
-    report, queued = await poll_once(data.settings, data.db, session, now)
-    log.info("%s", poll_log_line(report, in_force_by_severity(data.db, now), queued))
+    assert context.job is not None  # PTB sets it for a job's callback
+    session = cast(requests.Session, context.job.data)  # register_polling's
+    report = await poll_cycle(data.settings, data.db, now, session=session)
+    log.info("%s", poll_log_line(report, in_force_by_severity(data.db, now), report.queued))
     for failure in report.failures:
         log.warning("poll: feed %s: %s", failure.feed, failure.error)
     count_poll(data.metrics, [failure.feed for failure in report.failures])
@@ -71,7 +62,7 @@ def poll_log_line(report: PollReport, in_force: dict[str, int], queued: int) -> 
 
 def register_polling(app: Application, session: requests.Session) -> None:
     """Poll at start, then every interval; a slow poll is never overlapped by the next (max_instances=1)."""
-    assert app.job_queue is not None  # PTB's job-queue extra is a dependency
+    assert app.job_queue is not None  # the job-queue extra is a dependency
     app.job_queue.run_repeating(
         poll_job,
         interval=app.bot_data.settings.polling.interval_seconds,

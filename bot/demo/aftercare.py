@@ -24,7 +24,7 @@ from bot.aftercare.admin import refresh_triage
 from bot.aftercare.asking import start_due
 from bot.delivery.worker import deliver_due
 from bot.admin.impact_report import make_report, scope_for
-from bot.cli.run import poll_once
+from bot.pipeline.cycle import poll_cycle
 from bot.settings import Settings
 from bot.demo.fake.records import SentMessage
 from bot.demo.fake.telegram import FakeTelegram
@@ -45,19 +45,17 @@ SURVEY_ANSWERS = [
 
 
 def plain(html: str | None) -> str:
-    """Telegram HTML as terminal text (a photo without a caption has none)."""
+    """Telegram HTML as terminal text (a message without text, e.g. a photo, as an empty line)."""
     return unescape(re.sub(r"<[^>]+>", "", html or ""))
-
-
-def button_data(button: tuple[str, str | None]) -> str:
-    """A button's callback data (every button the bot sends in the demo carries some)."""
-    label, data = button
-    assert data is not None, f"button {label!r} carries no callback data"
-    return data
 
 
 def _indent(text: str | None) -> str:
     return "\n".join("      | " + line for line in plain(text).splitlines())
+
+
+def _data(button: str | None) -> str:
+    """A button's callback data ("" for a URL button, which has none)."""
+    return button or ""
 
 
 class StormDemo:
@@ -80,8 +78,14 @@ class StormDemo:
 
     def _last(self, chat_id: int, prefix: str) -> SentMessage | None:
         """The chat's latest message with a button whose data starts with `prefix`."""
-        found = [m for m in self.fake.messages(chat_id) if any(d and d.startswith(prefix) for _, d in m.buttons())]
+        found = [m for m in self.fake.messages(chat_id) if any(_data(d).startswith(prefix) for _, d in m.buttons())]
         return found[-1] if found else None
+
+    def _latest(self, chat_id: int, prefix: str) -> SentMessage:
+        """As `_last`, for a message the demo's step has just caused."""
+        message = self._last(chat_id, prefix)
+        assert message is not None, (chat_id, prefix)
+        return message
 
     async def _admin_press(self, message_id: int, data: str) -> None:
         await self.send(self.fake.push_callback(self.admin_chat, message_id, data, from_id=self.admin_user))
@@ -96,28 +100,26 @@ class StormDemo:
         stats = await deliver_due(self.app.bot, self.db, self.settings, self.clock)
         fake.limits = False
         asked = [leader for leader in leaders if self._last(leader.chat_id, "ci:") is not None]
-        question = self._last(helper.chat_id, "ci:")
-        assert question is not None  # the check-in just went out
+        question = self._latest(helper.chat_id, "ci:")
         out(f"   {started} check-in started; {stats.sent} leaders asked. {helper.name} gets:")
         out(_indent(question.text))
         out("      " + "  ".join(f"[ {label} ]" for label, _ in question.buttons()))
-        await self.send(fake.push_callback(helper.chat_id, question.message_id, button_data(question.buttons()[1])))
+        await self.send(fake.push_callback(helper.chat_id, question.message_id, _data(question.buttons()[1][1])))
         await self.send(fake.push_location(helper.chat_id, 7.1975, 100.5953))
         await self.send(fake.push_message(helper.chat_id, "5"))
         await self.send(fake.push_message(helper.chat_id, "ผู้ป่วยติดเตียง/ผู้สูงอายุ"))
         out(f"   {helper.name}: 🆘 ต้องการความช่วยเหลือ, a location pin, 5 people, ผู้ป่วยติดเตียง/ผู้สูงอายุ")
         out(f"   bot: {plain(fake.messages(helper.chat_id)[-1].text).splitlines()[0]}")
-        card = self._last(self.admin_chat, "hr:")
-        assert card is not None  # the help request just reached the admin chat
+        card = self._latest(self.admin_chat, "hr:")
         out("   admin chat receives the request:")
         out(_indent(card.text))
-        for label, data in list(card.buttons()):
-            if data and data.endswith(":take"):
+        for label, button in list(card.buttons()):
+            data = _data(button)
+            if data.endswith(":take"):
                 await self._admin_press(card.message_id, data)
                 out(f"   an admin taps [ {label} ]; {helper.name} is told: "
                     f"{plain(fake.messages(helper.chat_id)[-1].text)}")
-        buttons = fake.message(self.admin_chat, card.message_id).buttons()
-        done = next(data for _, data in buttons if data and data.endswith(":done"))
+        done = next(_data(d) for _, d in fake.message(self.admin_chat, card.message_id).buttons() if _data(d).endswith(":done"))
         await self._admin_press(card.message_id, done)
         card_lines = plain(fake.message(self.admin_chat, card.message_id).text).splitlines()
         status = [line for line in card_lines if "สถานะ" in line]
@@ -125,9 +127,8 @@ class StormDemo:
         presses = []
         for leader in asked:
             if leader.chat_id != helper.chat_id:
-                message = self._last(leader.chat_id, "ci:")
-                assert message is not None  # every leader asked has the question
-                round_id = int(button_data(message.buttons()[0]).split(":")[1])
+                message = self._latest(leader.chat_id, "ci:")
+                round_id = int(_data(message.buttons()[0][1]).split(":")[1])
                 presses.append(fake.push_callback(leader.chat_id, message.message_id, t.checkin_data(round_id, Answer.SAFE)))
         # Leaders in different chats answer at the same time, as they would.
         await asyncio.gather(*(self.send(press) for press in presses))
@@ -142,14 +143,14 @@ class StormDemo:
         out, fake = self.out, self.fake
         out("7. The warning expires: the after-action survey")
         self.clock.now = expires + timedelta(minutes=10)
-        report, _ = await poll_once(self.settings, self.db, session, self.clock())
+        report = await poll_cycle(self.settings, self.db, self.clock(), session=session)
         warning_id = report.items[0].warning_id if report.items else None
         start_due(self.db, self.settings, self.clock())
         fake.limits = True
         stats = await deliver_due(self.app.bot, self.db, self.settings, self.clock)
         fake.limits = False
-        surveyed = [m for m in fake.messages() if m.chat_id > 0 and any(d and d.startswith("sv:") for _, d in m.buttons())]
-        warning_id = warning_id or int(button_data(surveyed[0].buttons()[0]).split(":")[1])
+        surveyed = [m for m in fake.messages() if m.chat_id > 0 and any(_data(d).startswith("sv:") for _, d in m.buttons())]
+        warning_id = warning_id or int(_data(surveyed[0].buttons()[0][1]).split(":")[1])
         out(f"   {stats.sent} leaders who got the warning are asked. The first one reads:")
         out(_indent(surveyed[0].text))
         out("      " + "  ".join(f"[ {label} ]" for label, _ in surveyed[0].buttons()))

@@ -9,13 +9,11 @@ request taken and done, the after-action survey and the impact report with its c
 from __future__ import annotations
 
 import asyncio
-import re
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -25,11 +23,11 @@ from telegram import Update
 from alerts.fetch import make_session
 from bot.app import build_application
 from bot.delivery.worker import deliver_due
-from bot.demo.aftercare import StormDemo, button_data
+from bot.demo.aftercare import StormDemo, plain
 from bot.leaders.report import DEPTH_PREFIX
 from bot.demo.fake.telegram import FakeTelegram
 from bot.leaders.texts import LIVELIHOODS
-from bot.cli.run import poll_once
+from bot.pipeline.cycle import poll_cycle
 from bot.settings import FeedSettings, Settings, TelegramSettings
 from bot.cli.init import init_store
 from subscribers.db import open_db
@@ -51,11 +49,6 @@ class _Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-def _plain(html: str | None) -> str:
-    """Telegram HTML as terminal text (a photo without a caption has none)."""
-    return unescape(re.sub(r"<[^>]+>", "", html or ""))
 
 
 class _FeedServer:
@@ -125,7 +118,7 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
                 await app.process_update(Update.de_json(update, app.bot))
 
             def last_text(chat_id: int) -> str:
-                return _plain(fake.messages(chat_id)[-1].text)
+                return plain(fake.messages(chat_id)[-1].text)
 
             async with app:
                 out("floodbot demo: the whole flow offline (loopback only, no token)")
@@ -151,12 +144,12 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
                 out("2. One poll of the feed")
                 fake.limits = True  # from here on, Telegram's limits as the real service applies them
                 with make_session(retries=0) as session:
-                    report, queued = await poll_once(settings, db, session, clock())
+                    report = await poll_cycle(settings, db, clock(), session=session)
                 for item in report.items:
                     why = ", ".join(f"{names.get(m.city_id, m.city_id)} ({m.reason} {m.detail})" for m in item.matches)
                     out(f"   {item.feed}: {item.status} · {item.warning.event} · {item.warning.severity}")
                     out(f"   covers: {why or 'none of the configured cities'}")
-                out(f"   {queued} messages queued.\n")
+                out(f"   {report.queued} messages queued.\n")
 
                 out("3. Delivery (30 messages/s overall, 1 per second per chat, as Telegram allows)")
                 stats = await deliver_due(app.bot, db, settings, clock)
@@ -169,12 +162,12 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
                         out(f"   not sent to {who}: the warning does not cover {names[leader.city_id]}")
                     elif first:
                         out(f"   -> {who} gets:")
-                        out("\n".join("      | " + line for line in _plain(message.text).splitlines()))
+                        out("\n".join("      | " + line for line in plain(message.text).splitlines()))
                         out(f"      [ {message.buttons()[0][0]} ]")
                         first = False
                     else:
-                        advice = next((line for line in _plain(message.text).splitlines() if line.startswith("👉")), "")
-                        out(f"   -> {who}: {_plain(message.text).splitlines()[0]} {advice}")
+                        advice = next((line for line in plain(message.text).splitlines() if line.startswith("👉")), "")
+                        out(f"   -> {who}: {plain(message.text).splitlines()[0]} {advice}")
                 out(f"   delivered {stats.sent}, failed {stats.failed}, 429s from Telegram {fake.http_429}.\n")
 
                 out("4. Acknowledgement")
@@ -182,7 +175,9 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
                 message = sent[leader.chat_id]
                 clock.now += timedelta(minutes=2)
                 fake.limits = False  # a leader's taps and replies come seconds apart in real life
-                await send(fake.push_callback(leader.chat_id, message.message_id, button_data(message.buttons()[0])))
+                ack = message.buttons()[0][1]
+                assert ack is not None  # the alert's รับทราบ button carries its callback data
+                await send(fake.push_callback(leader.chat_id, message.message_id, ack))
                 button = fake.message(leader.chat_id, message.message_id).buttons()
                 out(f"   {leader.name} taps รับทราบ; the button now reads: {button[0][0]}\n")
 
@@ -196,7 +191,7 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
                 await send(fake.push_callback(leader.chat_id, prompt.message_id, data))
                 out(f"   {leader.name}: /report, a text, a location pin, then the depth button {depth}")
                 out(f"   bot: {last_text(leader.chat_id)}")
-                admin = [_plain(m.text) for m in fake.messages(ADMIN_CHAT)]
+                admin = [plain(m.text) for m in fake.messages(ADMIN_CHAT)]
                 out("   admin chat receives:")
                 out("\n".join("      | " + line for line in (admin[-1] if admin else "(nothing)").splitlines()))
                 out("")
@@ -204,7 +199,7 @@ async def _run(base: Settings, out: Callable[[str], None]) -> int:
                 storm = StormDemo(app, fake, db, settings, clock, send, out, (ADMIN_USER, ADMIN_CHAT))
                 await storm.checkin([x for x in leaders if x.chat_id in sent], leader)
                 expires = report.items[0].warning.expires
-                assert expires is not None  # the bundled sample warning has an end
+                assert expires is not None  # the sample warning has an expiry
                 with make_session(retries=0) as session:
                     warning_id = await storm.survey(session, expires)
                 await storm.impact(warning_id)

@@ -1,24 +1,25 @@
-"""From a poll to the outbox: who gets which warning version, with which text.
+"""The fan-out stage: from a poll's decisions to the outbox, who gets which warning version, with which text.
 
 One outbox row per (warning version, chat), enqueued idempotently, so queuing the same version
-twice never sends twice; storing and queuing share one transaction, so a crash never loses one.
+twice never sends twice; `bot.pipeline.cycle` runs it in the store stage's transaction, so a crash
+never leaves a warning stored but not queued. Also the late joiner's queue (`queue_in_force`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import ValidationError
 from sqlite_utils import Database
 
-from alerts.fetch import make_session
 from alerts.matching import CityMatcher, passes_floor
 from alerts.model import City, Warning
 from alerts.render import MessageKind
 from bot.pipeline.messages import message_kind, render_for
-from bot.pipeline.poll import FetchOutcome, PollItem, PollReport, fetch_feeds, fetch_state, process
+from bot.pipeline.report import PollItem, PollReport
 from bot.settings import Settings
 from subscribers import outbox
 from subscribers.cities import city_row
@@ -77,8 +78,10 @@ def previous_version(db: Database, thread: Sequence[int]) -> Warning | None:
 _REMOVED = -1
 
 
-def items_for(db: Database, settings: Settings, item: PollItem, cities: Sequence[City]) -> list[OutboxItem]:
-    """The outbox rows one poll item asks for (none when it is not to be sent)."""
+def items_for(
+    db: Database, settings: Settings, item: PollItem, cities: Sequence[City]
+) -> list[tuple[str, OutboxItem]]:
+    """The outbox rows one poll item asks for, each with its leader's city (none when it is not to be sent)."""
     if not item.send or item.warning_id is None:
         return []
     kind = message_kind(item.warning, item.status)
@@ -91,7 +94,7 @@ def items_for(db: Database, settings: Settings, item: PollItem, cities: Sequence
     priority = outbox.priority_for(out_kind, str(item.warning.severity))
     previous = previous_version(db, thread) if kind is MessageKind.UPDATE else None
     texts: dict[tuple[str, str, int], str] = {}  # rendered once per (own city, livelihood, info block)
-    rows = []
+    rows: list[tuple[str, OutboxItem]] = []
     for leader in recipients(db, kind, item, covered, thread):
         # An update that no longer covers the leader's city: a short reply, no button, reminders stop.
         removed = kind is MessageKind.UPDATE and leader.city_id not in item.cities
@@ -107,12 +110,11 @@ def items_for(db: Database, settings: Settings, item: PollItem, cities: Sequence
                 block_cities = [c for c in covered if item.block_for(c.id) == block]
                 view = item.warning.for_block(block)
                 texts[key] = render_for(view, kind, block_cities or covered, livelihood, settings.tz, own, previous)
-        rows.append(
-            OutboxItem(
-                kind=Kind.AREA_REMOVED if removed else out_kind, ref_id=item.warning_id, chat_id=leader.chat_id,
-                text=texts[key], priority=outbox.priority_for(Kind.AREA_REMOVED) if removed else priority,
-            )
+        row = OutboxItem(
+            kind=Kind.AREA_REMOVED if removed else out_kind, ref_id=item.warning_id, chat_id=leader.chat_id,
+            text=texts[key], priority=outbox.priority_for(Kind.AREA_REMOVED) if removed else priority,
         )
+        rows.append((leader.city_id, row))
     return rows
 
 
@@ -132,8 +134,10 @@ def queue_in_force(db: Database, settings: Settings, chat_id: int, now: datetime
     """A leader joined or re-activated: queue every warning in force for their city (above their floor)
     as the normal alert for their livelihood, with the button, reminders and escalation; returns how many."""
     leader = get_leader(db, chat_id)
-    city = _city(db, settings, leader.city_id) if leader and leader.active else None
-    if leader is None or city is None:
+    if leader is None or not leader.active:
+        return 0
+    city = _city(db, settings, leader.city_id)
+    if city is None:
         return 0
     rows = []
     matcher = CityMatcher([city])
@@ -162,11 +166,16 @@ def queue_in_force(db: Database, settings: Settings, chat_id: int, now: datetime
 
 
 def dispatch(db: Database, settings: Settings, report: PollReport, now: datetime) -> int:
-    """Enqueue every message a poll asks for; returns how many rows were new."""
+    """Enqueue every message a poll asks for, setting each item's recipients per city; returns how many rows were new."""
     cities = [c.to_city() for c in settings.cities]
+    order = {c.id: i for i, c in enumerate(cities)}
     added = 0
     for item in report.items:
-        rows = items_for(db, settings, item, cities)
+        planned = items_for(db, settings, item, cities)
+        per_city = Counter(city for city, _ in planned)
+        # Configured cities in their order, then any city dropped from the config that still has leaders.
+        item.recipients = {c: per_city[c] for c in sorted(per_city, key=lambda c: (order.get(c, len(order)), c))}
+        rows = [row for _, row in planned]
         if rows:
             new = outbox.enqueue(db, rows, now)
             added += new
@@ -175,24 +184,3 @@ def dispatch(db: Database, settings: Settings, report: PollReport, now: datetime
                 item.status, item.warning.sender, item.warning.identifier, item.warning.event, len(rows), new,
             )
     return added
-
-
-def process_and_queue(
-    settings: Settings, db: Database, outcomes: list[FetchOutcome], now: datetime
-) -> tuple[PollReport, int]:
-    """Store what a poll found and queue its messages in one transaction.
-
-    Apart, a crash between the two would leave a warning stored as seen but never queued: the next
-    poll would call it `unchanged` and no leader would ever get it.
-    """
-    with db.atomic():
-        report = process(settings, db, outcomes, now)
-        return report, dispatch(db, settings, report, now)
-
-
-def poll_and_queue(settings: Settings, db: Database, now: datetime) -> tuple[PollReport, int]:
-    """One blocking poll cycle for the shell: fetch, then store and queue atomically."""
-    health, seen = fetch_state(settings, db)
-    with make_session() as session:
-        outcomes = fetch_feeds(settings, session, health, seen=seen)
-    return process_and_queue(settings, db, outcomes, now)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from alerts.cap import parse_cap, parse_cap_date, parse_cap_index, parse_polygon, read_cap_index
 from alerts.errors import ParseError
 from alerts.lifecycle import fingerprint
-from alerts.model import MsgType, Scope, Severity, Status
+from alerts.model import FEED_TEXT_MAX, MsgType, Scope, Severity, Status
 
 BKK = timezone(timedelta(hours=7))
 TMD = "tmd_cap_heavy_rain_TMD25680225051318_2.xml"
@@ -306,3 +306,27 @@ def test_rss_item_without_link_is_skipped_alone():
     index = read_cap_index(feed)
     assert [(i.link, i.updated) for i in index.items] == [("http://example.org/2.xml", None)]
     assert index.skipped == ["RSS item 1 (lost) skipped: no <link> and no CAP alert inside"]
+
+
+@pytest.mark.parametrize(
+    ("tag", "field"),
+    [
+        ("description", lambda w: w.description),  # the long one: free text from the agency
+        ("instruction", lambda w: w.instruction),  # read by rendering, clause by clause
+        ("headline", lambda w: w.headline),
+        ("areaDesc", lambda w: w.areas[0].desc),  # read by the text search of matching
+    ],
+)
+def test_oversized_text_fields_are_cut_at_the_feed_text_limit(fixture_path, tag, field):
+    sample = load(fixture_path, TMD)
+    grown_text = "ฝนตกหนักถึงหนักมาก " * 20_000  # 380,000 characters
+    grown = sample.decode().replace(f"<{tag}>", f"<{tag}>{grown_text}", 1).encode()
+    normal, cut = parse_cap(sample, "tmd"), parse_cap(grown, "tmd")
+    assert len(field(cut)) == FEED_TEXT_MAX and field(cut) == (grown_text + field(normal))[:FEED_TEXT_MAX]
+    # Nothing else is lost: every other field, every polygon, reads as in the normal sample.
+    dump = cut.model_dump()
+    if tag == "areaDesc":
+        dump["areas"][0]["desc"] = normal.areas[0].desc
+    else:
+        dump[tag] = getattr(normal, tag)
+    assert dump == normal.model_dump()

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 import pytest
 from telegram import Bot
 
+from alerts.cap import parse_cap
 from alerts.fetch import make_session
-from alerts.model import Severity
+from alerts.model import FEED_TEXT_MAX, Severity
 from bot.delivery.worker import deliver_due
 from bot.delivery.reminders import follow_up
-from bot.cli.run import poll_once
+from bot.pipeline.cycle import poll_cycle
 from bot.settings import FeedSettings, load_settings
 from subscribers.cities import sync_cities
 from subscribers.leaders import Livelihood, update_leader, upsert_leader
@@ -49,10 +50,10 @@ def setup(db, fake_tg, httpserver):
 
 async def poll_and_deliver(db, settings, fake_tg, now):
     with make_session(retries=0) as session:
-        report, queued = await poll_once(settings, db, session, now)
+        report = await poll_cycle(settings, db, now, session=session)
     async with Bot(fake_tg.token, base_url=fake_tg.base_url) as bot:
         await deliver_due(bot, db, settings, lambda: now)
-    return report, queued
+    return report, report.queued
 
 
 async def test_alert_reaches_exactly_the_matched_cities(db, setup, fake_tg):
@@ -151,3 +152,53 @@ async def test_each_leader_gets_the_info_block_covering_their_city(db, setup, fa
     assert sorted(got) == [101, 102, 103, 104, 105]
     assert "น้ำท่วมฉับพลัน" in got[105] and "ฝนตกหนัก" not in got[105].split("\n")[0]  # Phatthalung: Severe block
     assert all("ฝนตกหนัก" in got[chat].split("\n")[0] for chat in (101, 102, 103, 104))  # Songkhla: Moderate block
+
+
+def queued_per_city(db):
+    return {
+        row["city_id"]: row["n"]
+        for row in db.query(
+            "select leaders.city_id, count(*) as n from outbox join leaders using (chat_id) group by leaders.city_id"
+        )
+    }
+
+
+async def test_dry_run_recipients_are_what_the_real_poll_then_queues(db, setup, fake_tg, httpserver):
+    # The dry run runs the fan-out too, inside its rolled-back savepoint: its counts per city are the
+    # rows a real poll then queues, for a first alert and for an update that drops tanot-duan (whose
+    # leader gets the short area-removed reply, counted under their own city).
+    for name, now in (("tmd_cap_heavy_rain_TMD25680225051318_2.xml", AT), ("tmd_cap_update_constructed.xml", LATER)):
+        httpserver.clear()
+        httpserver.expect_request("/cap").respond_with_data(fixture_bytes(name))
+        before = queued_per_city(db)
+        with make_session(retries=0) as session:
+            dry = await poll_cycle(setup, db, now, session=session, dry_run=True)
+            assert queued_per_city(db) == before and dry.queued == 0  # the dry run queued nothing
+            real = await poll_cycle(setup, db, now, session=session)
+        async with Bot(fake_tg.token, base_url=fake_tg.base_url) as bot:
+            await deliver_due(bot, db, setup, lambda now=now: now)  # the update goes to whoever got the alert
+        after = queued_per_city(db)
+        added = {city: n - before.get(city, 0) for city, n in after.items() if n != before.get(city, 0)}
+        [item] = dry.items
+        assert item.recipients == added == real.items[0].recipients
+        assert sum(item.recipients.values()) == real.queued
+    assert item.recipients == {"bo-yang": 1, "phatong": 1, "khuan-lang": 1, "padang-besar": 1, "tanot-duan": 1}
+
+
+async def test_an_oversized_bulletin_is_cut_and_still_goes_out(db, setup, fake_tg, httpserver):
+    # A 5 MB description within the fetch limit: the parser keeps its first FEED_TEXT_MAX characters, so
+    # matching and rendering read a bounded text; nothing else is lost and every leader gets the alert.
+    sample = fixture_bytes("tmd_cap_heavy_rain_TMD25680225051318_2.xml")
+    huge = "ฝนตกหนักถึงหนักมาก ระวังน้ำท่วมฉับพลัน " * 45_000  # 1.7 M characters, 5 MB in UTF-8
+    body = sample.decode().replace("<description>", f"<description>{huge}", 1).encode()
+    assert 5_000_000 < len(body) < 6_000_000
+    httpserver.clear()
+    httpserver.expect_request("/cap").respond_with_data(body)
+    settings = setup.model_copy(update={"polling": setup.polling.model_copy(update={"max_bytes": 6_000_000})})
+    report, queued = await poll_and_deliver(db, settings, fake_tg, AT)
+    assert report.failures == [] and [i.status for i in report.items] == ["new"] and queued == 5
+    [item] = report.items
+    assert item.warning.description == huge[:FEED_TEXT_MAX]
+    normal = parse_cap(sample, "tmd-cap")
+    assert item.warning.model_dump(exclude={"description"}) == normal.model_dump(exclude={"description"})
+    assert sorted(m.chat_id for m in fake_tg.messages()) == [101, 102, 103, 104, 105]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
+from subscribers.db import open_db
+from subscribers.leaders import upsert_leader
 from tests.helpers.cli import run_floodbot
 from tests.helpers.feeds import config_toml, fixture_bytes
 
@@ -126,3 +129,24 @@ def test_done_when_matching_and_thai_text(workdir, httpserver):
     assert item["matched_by"]["bo-yang"] == "geocode: TH-90"
     assert "ถึง 26 ก.พ. 68 เวลา 06.00 น." in item["text"] and "(เริ่ม 25 ก.พ. 18.00 น.)" in item["text"]
     assert "ฝนตกหนัก" in item["text"] and "บ่อยาง" in item["text"] and "กำแพง" not in item["text"]
+
+
+def test_poll_shows_recipients_per_city_as_counts(workdir, httpserver):
+    # The dry run shows how many leaders of each city would get the warning (counts, never who:
+    # the output gets pasted in chats) and queues nothing; the real poll then queues exactly that.
+    write_config(workdir, httpserver)
+    assert run_floodbot("init", cwd=workdir).returncode == 0
+    db = open_db(workdir / "floodbot.db")
+    chats = {987650001: "bo-yang", 987650002: "bo-yang", 987650003: "phatong", 987650004: "la-ngu"}
+    for chat_id, city in chats.items():
+        upsert_leader(db, chat_id, city, datetime.fromisoformat(AT), name=f"ผู้นำ {chat_id}")
+    db.close()
+    dry = poll(workdir, "--dry-run", "--json", "--now", AT)
+    [item] = lines(dry)
+    assert item["recipients"] == {"bo-yang": 2, "phatong": 1}  # la-ngu is outside the warning
+    assert not any(str(chat_id) in dry.stdout for chat_id in chats) and "queued" not in dry.stderr
+    plain = poll(workdir, "--dry-run", "--now", AT)
+    assert plain.stdout.rstrip().endswith("· recipients 3")
+    real = poll(workdir, "--json", "--now", AT)
+    assert lines(real)[0]["recipients"] == {"bo-yang": 2, "phatong": 1}
+    assert "floodbot: 3 messages queued for delivery" in real.stderr
