@@ -186,7 +186,9 @@ class CitySettings(_Section):
             )
         bounds = province_bounds()
         if self.province_code not in bounds:
-            raise ValueError(f"province_code {self.province_code} is not a Thai province code (see alerts/data/provinces.csv)")
+            raise ValueError(
+                f"province_code {self.province_code} is not a Thai province code (see alerts/data/provinces.csv)"
+            )
         south, west, north, east = bounds[self.province_code]
         m = PROVINCE_MARGIN
         if not (south - m <= self.lat <= north + m and west - m <= self.lon <= east + m):

@@ -62,7 +62,11 @@ def _target_names(context: Context, draft: Draft) -> str:
 
 def _keyboard(context: Context, draft: Draft) -> InlineKeyboardMarkup:
     rows = [
-        [InlineKeyboardButton(("✅ " if city.id in draft.cities else "") + city.name_th, callback_data=f"{PREFIX}city:{city.id}")]
+        [
+            InlineKeyboardButton(
+                ("✅ " if city.id in draft.cities else "") + city.name_th, callback_data=f"{PREFIX}city:{city.id}"
+            )
+        ]
         for city in context.bot_data.settings.cities
     ]
     rows.append([InlineKeyboardButton(texts.BROADCAST_ALL, callback_data=f"{PREFIX}all")])
@@ -167,7 +171,11 @@ async def confirmed(update: Update, context: Context) -> int:
     watch(
         context.job_queue,
         StatusWatch(
-            chat_id=status.chat_id, message_id=status.message_id, kind=Kind.NOTICE, ref_id=notice_id, last_text=status_text
+            chat_id=status.chat_id,
+            message_id=status.message_id,
+            kind=Kind.NOTICE,
+            ref_id=notice_id,
+            last_text=status_text,
         ),
         data.settings.admin.progress_interval_seconds,
     )

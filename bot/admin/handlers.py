@@ -29,7 +29,8 @@ def register_admin_handlers(app: Application) -> None:
     jobs = app.job_queue
     if jobs is None:  # PTB without the job-queue extra: the commands still work
         return
-    jobs.run_repeating(drill.drill_report_job, interval=drill.CHECK_SECONDS, first=drill.CHECK_SECONDS, name=drill.JOB_NAME)
+    every = drill.CHECK_SECONDS
+    jobs.run_repeating(drill.drill_report_job, interval=every, first=every, name=drill.JOB_NAME)
     jobs.run_repeating(
         health.health_job, interval=settings.admin.health_check_seconds, first=10, name=health.JOB_NAME
     )

@@ -233,7 +233,8 @@ def write_png(report: ImpactReport, title: str, path: Path | BinaryIO) -> None:
     if any(starts):
         left.legend(prop=font, fontsize=8, loc="lower right")
     # n of each panel is the answers to its own question.
-    left.set_yticks(positions, [f"{t.livelihood_label(r.livelihood)}\n(n={r.actions_n})" for r in rows], fontproperties=font)
+    labels = [f"{t.livelihood_label(r.livelihood)}\n(n={r.actions_n})" for r in rows]
+    left.set_yticks(positions, labels, fontproperties=font)
     right.set_yticks(positions, [t.livelihood_label(r.livelihood) for r in rows], fontproperties=font)
     left.xaxis.set_major_locator(MaxNLocator(integer=True))
     for axis in (left, right):

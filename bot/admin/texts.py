@@ -202,7 +202,9 @@ def stats_lines(stats: list[DeliveryStat], city_names: dict[str, str], tz: ZoneI
             current = stat.warning_id
             lines.append(
                 STATS_WARNING.format(
-                    id=stat.warning_id, event=html.escape(render.event_label(stat.event)), sent_on=thai_datetime(stat.sent_on, tz)
+                    id=stat.warning_id,
+                    event=html.escape(render.event_label(stat.event)),
+                    sent_on=thai_datetime(stat.sent_on, tz),
                 )
             )
         acks = (

@@ -56,7 +56,8 @@ async def post_card(bot: Bot, data: BotData, request: HelpRequest | None, now_sa
     if chat_id is None or request is None:
         return
     text = t.help_card(request, city_name(data.db, request.city_id), data.settings.tz, now_safe=now_safe)
-    message_id = await _post_or_edit(bot, chat_id, request.admin_message_id, text, inline_markup(t.help_card_buttons(request)))
+    buttons = inline_markup(t.help_card_buttons(request))
+    message_id = await _post_or_edit(bot, chat_id, request.admin_message_id, text, buttons)
     if request.admin_message_id is None:
         checkins.set_admin_message(data.db, request.id, message_id)
 

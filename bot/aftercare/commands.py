@@ -62,7 +62,8 @@ async def survey_command(update: Update, context: Context) -> None:
     started = aftercare.survey_started_at(data.db, warning_id)
     if started is not None:
         record(context, update, "survey", ok=False, warning=warning_id, already=True)
-        await message.reply_text(t.SURVEY_ALREADY.format(warning=warning_id, at=t.thai_datetime(started, data.settings.tz)))
+        at = t.thai_datetime(started, data.settings.tz)
+        await message.reply_text(t.SURVEY_ALREADY.format(warning=warning_id, at=at))
         return
     if not aftercare.survey_recipients(data.db, warning_id):
         record(context, update, "survey", ok=False, warning=warning_id, recipients=0)

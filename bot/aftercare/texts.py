@@ -169,7 +169,10 @@ HELP_SENT = (
     "ถ้าปลอดภัยแล้ว กด \"✅ ปลอดภัย\" ในข้อความเช็กความปลอดภัย"
 )
 HELP_TAKEN_TO_LEADER = "🚤 {by} รับเรื่องคำขอหมายเลข {number} แล้ว กำลังประสานความช่วยเหลือ"
-HELP_DONE_TO_LEADER = "🟢 ผู้ประสานงานบันทึกว่าช่วยเหลือคำขอหมายเลข {number} แล้ว ถ้ายังต้องการความช่วยเหลือ กด \"🆘 ต้องการความช่วยเหลือ\" อีกครั้ง"
+HELP_DONE_TO_LEADER = (
+    "🟢 ผู้ประสานงานบันทึกว่าช่วยเหลือคำขอหมายเลข {number} แล้ว"
+    " ถ้ายังต้องการความช่วยเหลือ กด \"🆘 ต้องการความช่วยเหลือ\" อีกครั้ง"
+)
 
 # ---- Admin chat: the triage summary per city, the help-request card, the list.
 TRIAGE = "🛟 <b>เช็กความปลอดภัย #{round} · {city}</b>\nเริ่ม {started} · ถาม {asked} คน"
@@ -341,7 +344,9 @@ def help_card(request: HelpRequest, city: str, tz: ZoneInfo, now_safe: bool = Fa
     else:
         where = CARD_NO_LOCATION
     lines = [
-        CARD.format(number=request.id, city=_e(city), name=_e(request.leader_name), at=thai_datetime(request.created_at, tz)),
+        CARD.format(
+            number=request.id, city=_e(city), name=_e(request.leader_name), at=thai_datetime(request.created_at, tz)
+        ),
         where,
         CARD_PEOPLE.format(people=PEOPLE_COUNT.format(people=request.people) if request.people else NOT_YET),
         CARD_NEED.format(need=_e(request.need) if request.need else NOT_YET),

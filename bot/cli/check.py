@@ -73,8 +73,12 @@ def _check_database(settings: Settings) -> tuple[list[str], list[str]]:
     configured = {c.id for c in settings.cities}
     missing = sorted(configured - cities)
     if missing:
-        problems.append(f"database: cities {', '.join(missing)} are configured but not in the database; run `floodbot init`")
+        problems.append(
+            f"database: cities {', '.join(missing)} are configured but not in the database; run `floodbot init`"
+        )
     removed = sorted(cities - configured)
     if removed:
-        notes.append(f"database: cities {', '.join(removed)} are no longer configured; `floodbot init` revokes their invites")
+        notes.append(
+            f"database: cities {', '.join(removed)} are no longer configured; `floodbot init` revokes their invites"
+        )
     return problems, notes

@@ -35,7 +35,9 @@ def instance_lock(database: Path) -> Iterator[Path]:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
     except OSError as exc:
-        raise InstanceLockError(f"cannot create the lock file {path}: {exc.strerror}; its folder must be writable") from None
+        raise InstanceLockError(
+            f"cannot create the lock file {path}: {exc.strerror}; its folder must be writable"
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -43,7 +43,8 @@ def shell_invite(settings: Settings, city_id: str, now: datetime) -> CityInvite:
         try:
             row = invite_row(settings, db, city_id, SHELL_ACTOR, now)
         except UnknownCityError:
-            raise AdminCommandError(f"unknown city {city_id!r}; known: {', '.join(c.id for c in settings.cities)}") from None
+            listed = ", ".join(c.id for c in settings.cities)
+            raise AdminCommandError(f"unknown city {city_id!r}; known: {listed}") from None
         audit.record(db, now, SHELL_ACTOR, "invite", city=city_id, code=row.code)
         return row
     finally:

@@ -59,7 +59,8 @@ async def watchdog_job(context: Context) -> bool:
     chat = data.settings.telegram.admin_chat_id
     if chat is not None:
         try:
-            await context.bot.send_message(chat, delivery_text.drain_stuck(int(DRAIN_STUCK_SECONDS)), parse_mode=ParseMode.HTML)
+            text = delivery_text.drain_stuck(int(DRAIN_STUCK_SECONDS))
+            await context.bot.send_message(chat, text, parse_mode=ParseMode.HTML)
         except TelegramError as exc:
             log.error("delivery watchdog: could not tell the admin chat: %s", exc)
     return True

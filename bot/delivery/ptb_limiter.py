@@ -70,7 +70,9 @@ class SharedRateLimiter(BaseRateLimiter[None]):
                 self.limiter.pause(seconds)
                 if attempt == MAX_TRIES:
                     raise
-                log.warning("%s to chat %s: Telegram asked to wait %ss; waiting, then retrying", endpoint, chat, seconds)
+                log.warning(
+                    "%s to chat %s: Telegram asked to wait %ss; waiting, then retrying", endpoint, chat, seconds
+                )
             finally:
                 self.limiter.release(ticket)
         raise AssertionError("unreachable")

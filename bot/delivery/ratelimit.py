@@ -62,7 +62,8 @@ class Ticket:
 
 
 class RateLimiter:
-    """Token bucket at `rate`/s, a one-second window of starts widened by the delay spread, per-chat pacing, 429 pauses."""
+    """Token bucket at `rate`/s, a one-second window of starts widened by the delay spread, per-chat pacing,
+    429 pauses."""
 
     def __init__(
         self,
@@ -145,7 +146,8 @@ class RateLimiter:
         return min(wait, MAX_PAUSE_SECONDS)
 
     async def acquire(self, chat_id: int | None = None, *, urgent: bool = False) -> Ticket:
-        """Wait for a token (urgent calls first), a place in the window, the chat's turn and the end of any 429 pause."""
+        """Wait for a token (urgent calls first), a place in the window, the chat's turn and the end of any
+        429 pause."""
         if urgent:
             self._urgent_waiting += 1
         try:

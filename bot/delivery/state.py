@@ -84,7 +84,8 @@ class DeliveryState:
             self.unsaved.pop(0)
 
     def restore(self, db: Database) -> None:
-        """Once per process: take up an outage the previous process left in the store (its start notice is queued again)."""
+        """Once per process: take up an outage the previous process left in the store (its start notice is
+        queued again)."""
         if self.restored:
             return
         stored = load_outage(db)

@@ -119,7 +119,8 @@ class StormDemo:
                 await self._admin_press(card.message_id, data)
                 out(f"   an admin taps [ {label} ]; {helper.name} is told: "
                     f"{plain(fake.messages(helper.chat_id)[-1].text)}")
-        done = next(_data(d) for _, d in fake.message(self.admin_chat, card.message_id).buttons() if _data(d).endswith(":done"))
+        card_buttons = fake.message(self.admin_chat, card.message_id).buttons()
+        done = next(_data(d) for _, d in card_buttons if _data(d).endswith(":done"))
         await self._admin_press(card.message_id, done)
         card_lines = plain(fake.message(self.admin_chat, card.message_id).text).splitlines()
         status = [line for line in card_lines if "สถานะ" in line]
@@ -129,7 +130,8 @@ class StormDemo:
             if leader.chat_id != helper.chat_id:
                 message = self._latest(leader.chat_id, "ci:")
                 round_id = int(_data(message.buttons()[0][1]).split(":")[1])
-                presses.append(fake.push_callback(leader.chat_id, message.message_id, t.checkin_data(round_id, Answer.SAFE)))
+                safe = t.checkin_data(round_id, Answer.SAFE)
+                presses.append(fake.push_callback(leader.chat_id, message.message_id, safe))
         # Leaders in different chats answer at the same time, as they would.
         await asyncio.gather(*(self.send(press) for press in presses))
         await refresh_triage(self.app.bot, self.app.bot_data)
@@ -149,13 +151,21 @@ class StormDemo:
         fake.limits = True
         stats = await deliver_due(self.app.bot, self.db, self.settings, self.clock)
         fake.limits = False
-        surveyed = [m for m in fake.messages() if m.chat_id > 0 and any(_data(d).startswith("sv:") for _, d in m.buttons())]
+        surveyed = [
+            m for m in fake.messages() if m.chat_id > 0 and any(_data(d).startswith("sv:") for _, d in m.buttons())
+        ]
         warning_id = warning_id or int(_data(surveyed[0].buttons()[0][1]).split(":")[1])
         out(f"   {stats.sent} leaders who got the warning are asked. The first one reads:")
         out(_indent(surveyed[0].text))
         out("      " + "  ".join(f"[ {label} ]" for label, _ in surveyed[0].buttons()))
         async def answer(message, arrived: Arrival, action, avoided: LossRange, happened: LossRange) -> None:
-            for question, value in (("arr", arrived), ("act", action), ("next", "-"), ("avd", avoided), ("hap", happened)):
+            for question, value in (
+                ("arr", arrived),
+                ("act", action),
+                ("next", "-"),
+                ("avd", avoided),
+                ("hap", happened),
+            ):
                 data = t.survey_data(warning_id, question, value)
                 await self.send(fake.push_callback(message.chat_id, message.message_id, data))
 

@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 # Conversation states, named for the step the leader is on.
 NAME, LIVELIHOOD = range(2)
 MAX_NAME = 64
-_LIVELIHOOD_BY_LABEL = {label: Livelihood(value) for value, label in texts.LIVELIHOODS.items()} | texts.LIVELIHOOD_ALIASES
+_LIVELIHOOD_BY_LABEL = {
+    label: Livelihood(value) for value, label in texts.LIVELIHOODS.items()
+} | texts.LIVELIHOOD_ALIASES
 
 
 def livelihood_keyboard() -> ReplyKeyboardMarkup:

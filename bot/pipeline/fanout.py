@@ -147,7 +147,9 @@ def queue_in_force(db: Database, settings: Settings, chat_id: int, now: datetime
         except ValidationError as exc:  # one unreadable row never keeps the others from the leader
             log.error("warning %s in force cannot be rendered again for %s: %s", stored.id, chat_id, exc)
             continue
-        if not passes_floor(warning, city, leader.minor_opt_in) or chat_id in outbox.chats_with_messages(db, [stored.id]):
+        if not passes_floor(warning, city, leader.minor_opt_in) or chat_id in outbox.chats_with_messages(
+            db, [stored.id]
+        ):
             continue
         # The city's own info block, as the poll that first sent it chose (the most severe covering it).
         matched = matcher.match(warning)
@@ -166,7 +168,8 @@ def queue_in_force(db: Database, settings: Settings, chat_id: int, now: datetime
 
 
 def dispatch(db: Database, settings: Settings, report: PollReport, now: datetime) -> int:
-    """Enqueue every message a poll asks for, setting each item's recipients per city; returns how many rows were new."""
+    """Enqueue every message a poll asks for, setting each item's recipients per city; returns how many rows
+    were new."""
     cities = [c.to_city() for c in settings.cities]
     order = {c.id: i for i, c in enumerate(cities)}
     added = 0

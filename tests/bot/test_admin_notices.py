@@ -98,7 +98,8 @@ async def test_chat_and_shell_store_the_same_notice(chat_app, limited_tg, db, no
     shell_db.close()
     settings = fake_settings(fake, cities=CITIES, database=path)
     settings = settings.model_copy(update={"telegram": settings.telegram.model_copy(update={"token": None})})
-    notice_id, progress, sent = shell_broadcast(settings, ["phatong", "bo-yang"], "ประชุมด่วน <คืนนี้> 19:00 น.", lambda: now)
+    text = "ประชุมด่วน <คืนนี้> 19:00 น."
+    notice_id, progress, sent = shell_broadcast(settings, ["phatong", "bo-yang"], text, lambda: now)
     assert (notice_id, progress.total, sent) == (1, 5, False)
 
     shell_db = open_db(path)
@@ -107,11 +108,13 @@ async def test_chat_and_shell_store_the_same_notice(chat_app, limited_tg, db, no
         assert _rows(db, outbox, ("id",)) == _rows(shell_db, outbox, ("id",))
         assert sorted(r["chat_id"] for r in db.query(outbox)) == [11, 12, 13, 21, 22]
         assert {r["text"] for r in db.query(outbox)} == {"<b>📢 ประกาศ</b>\nประชุมด่วน &lt;คืนนี้&gt; 19:00 น."}
-        assert _rows(db, "select * from notices", ("created_by",)) == _rows(shell_db, "select * from notices", ("created_by",))
+        stored = "select * from notices"
+        assert _rows(db, stored, ("created_by",)) == _rows(shell_db, stored, ("created_by",))
         audit = "select * from audit_log where action = 'broadcast'"
         assert _rows(db, audit, ("id", "actor")) == _rows(shell_db, audit, ("id", "actor"))
         # Only who did it differs: the admin's Telegram id, or the shell.
-        assert [r["actor"] for r in db.query(audit)] + [r["actor"] for r in shell_db.query(audit)] == [str(ADMIN), "shell"]
+        actors = [r["actor"] for r in db.query(audit)] + [r["actor"] for r in shell_db.query(audit)]
+        assert actors == [str(ADMIN), "shell"]
         assert [r["created_by"] for r in db.query("select created_by from notices")] == [str(ADMIN)]
         assert [r["created_by"] for r in shell_db.query("select created_by from notices")] == ["shell"]
     finally:

@@ -321,7 +321,12 @@ async def test_survey_goes_through_the_outbox_with_its_buttons(app, fake, settin
 async def test_severe_warning_starts_a_checkin_and_its_end_a_survey(app, fake, store, now, clock):
     # It covers phatong too, where nobody has registered: no one to ask there, no empty summary.
     warning = add_warning(
-        store, now, severity="Severe", event="Heavy Rain", expires=now + timedelta(hours=6), cities=["bo-yang", "phatong"]
+        store,
+        now,
+        severity="Severe",
+        event="Heavy Rain",
+        expires=now + timedelta(hours=6),
+        cities=["bo-yang", "phatong"],
     )
     add_sent_alert(store, warning, LEADER, 11, now)
     await run_job(app, asking.JOB_NAME)
@@ -507,7 +512,8 @@ async def test_cancel_ends_the_steps_and_keeps_the_request(app, fake, store, rou
     question = await ask(app, fake, round_.id)
     await press(app, fake, LEADER, question, t.checkin_data(round_.id, Answer.NEED_HELP))
     await command(app, fake, LEADER, "/cancel")
-    assert fake.messages(LEADER)[-1].text == "ยกเลิกแล้ว" and fake.messages(LEADER)[-1].reply_markup == {"remove_keyboard": True}
+    last = fake.messages(LEADER)[-1]
+    assert last.text == "ยกเลิกแล้ว" and last.reply_markup == {"remove_keyboard": True}
     await say(app, fake, fake.push_message(LEADER, "4"))  # no longer a step answer
     request = checkins.get_request(store, 1)
     assert (request.status, request.people, request.step) == (HelpStatus.OPEN, None, None)

@@ -33,7 +33,8 @@ def test_init_reads_floodbot_config(tmp_path):
 
 def test_bad_province_code_exits_2_naming_the_key(tmp_path):
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
-    (tmp_path / "config.toml").write_text(text.replace('province_code = "93"', 'province_code = "093"'), encoding="utf-8")
+    padded = text.replace('province_code = "93"', 'province_code = "093"')
+    (tmp_path / "config.toml").write_text(padded, encoding="utf-8")
     result = run_floodbot("init", cwd=tmp_path)
     assert result.returncode == 2
     assert "cities[4].province_code: must be two digits" in result.stderr

@@ -36,7 +36,8 @@ def test_dry_run_over_the_whole_corpus(tmp_path, httpserver):
     for f in files:
         httpserver.expect_request("/c/" + f.name).respond_with_data(f.read_bytes(), content_type="application/xml")
     httpserver.expect_request("/index.rss").respond_with_data(rss_index(httpserver), content_type="application/rss+xml")
-    (tmp_path / "config.toml").write_text(config_toml([("corpus", "cap", httpserver.url_for("/index.rss"))]), encoding="utf-8")
+    config = config_toml([("corpus", "cap", httpserver.url_for("/index.rss"))])
+    (tmp_path / "config.toml").write_text(config, encoding="utf-8")
 
     result = run_floodbot("poll", "--once", "--dry-run", "--json", "--now", AT, cwd=tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr

@@ -35,7 +35,9 @@ def test_kill_9_mid_fan_out_then_restart(tmp_path):
     chats = add_leaders(db, list(range(10_001, 10_001 + LEADERS)), now)
     w = add_warning(db, now)
     outbox.enqueue(
-        db, [OutboxItem(kind=Kind.ALERT, ref_id=w, chat_id=c, text="เตือน", priority=Priority.SEVERE) for c in chats], now
+        db,
+        [OutboxItem(kind=Kind.ALERT, ref_id=w, chat_id=c, text="เตือน", priority=Priority.SEVERE) for c in chats],
+        now,
     )
     db.close()
     with FakeTelegram() as fake:

@@ -47,7 +47,9 @@ def once_each(fake, chats) -> bool:
 
 @pytest.fixture
 async def bot(fake_tg):
-    async with Bot(fake_tg.token, base_url=fake_tg.base_url, request=HTTPXRequest(read_timeout=5, connection_pool_size=80)) as b:
+    async with Bot(
+        fake_tg.token, base_url=fake_tg.base_url, request=HTTPXRequest(read_timeout=5, connection_pool_size=80)
+    ) as b:
         yield b
 
 
@@ -70,7 +72,9 @@ async def wait_for(condition, timeout=30.0):
 
 
 @pytest.mark.parametrize(("fault", "leaders"), [("server errors", 240), ("connection refused", 60)])
-async def test_an_outage_mid_fan_out_loses_nothing_and_tells_admins_once_each_way(db, now, fake_tg, bot, fault, leaders):
+async def test_an_outage_mid_fan_out_loses_nothing_and_tells_admins_once_each_way(
+    db, now, fake_tg, bot, fault, leaders
+):
     # Why: 502s for 60 s lost 72 of 240 leaders, refused connections for 90 s lost 209, and the
     # admins heard nothing (their notices went into the same outage).
     chats, settings, clock, state, drain = await fan_out_running(db, now, fake_tg, bot, leaders, sent=20)

@@ -72,7 +72,13 @@ def test_escalation_of_a_large_city_splits_under_telegrams_limit():
     # Why: 240 names made one 8,512-character message that Telegram refused every minute, forever.
     names = [f"ผู้นำชุมชนหมายเลข {i:03d} บ้านริมคลองอู่ตะเภา" for i in range(240)]
     texts = delivery_text.escalation(
-        "Flash flood", "Extreme", "บ่อยาง", names, 240, datetime(2025, 2, 25, 11, 30, tzinfo=UTC), ZoneInfo("Asia/Bangkok"),
+        "Flash flood",
+        "Extreme",
+        "บ่อยาง",
+        names,
+        240,
+        datetime(2025, 2, 25, 11, 30, tzinfo=UTC),
+        ZoneInfo("Asia/Bangkok"),
     )
     assert len(texts) > 1 and all(len(t) <= 4096 for t in texts)
     assert all(f"• {n}" in "\n".join(texts) for n in names)

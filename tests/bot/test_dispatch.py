@@ -128,7 +128,8 @@ async def test_an_update_that_drops_a_city_tells_it_so_and_stops_its_reminders(d
     httpserver.clear()
     httpserver.expect_request("/cap").respond_with_data(fixture_bytes("tmd_cap_update_constructed.xml"))
     report, queued = await poll_and_deliver(db, setup, fake_tg, LATER)
-    assert [(i.status, i.cities) for i in report.items] == [("updated", ["bo-yang", "phatong", "khuan-lang", "padang-besar"])]
+    cities = ["bo-yang", "phatong", "khuan-lang", "padang-besar"]
+    assert [(i.status, i.cities) for i in report.items] == [("updated", cities)]
     (notice,) = [m for m in fake_tg.messages(105) if m.reply_to is not None]
     assert notice.reply_to == first[105] and notice.buttons() == []
     assert "ไม่รวมพื้นที่โตนดด้วน" in notice.text and len(notice.text) < 200

@@ -80,7 +80,8 @@ async def test_an_edited_admin_command_does_not_run_again(app, fake, db):
     await command(app, fake, ADMIN, "/invite bo-yang")
     assert db["invites"].count == 1
     sent = fake.push_message(ADMIN, "/invite bo-yang", from_id=ADMIN)
-    edited = {"update_id": sent["update_id"] + 1000, "edited_message": {**sent["message"], "edit_date": sent["message"]["date"]}}
+    edited_message = {**sent["message"], "edit_date": sent["message"]["date"]}
+    edited = {"update_id": sent["update_id"] + 1000, "edited_message": edited_message}
     await app.process_update(Update.de_json(edited, app.bot))
     assert db["invites"].count == 1
     assert fake.messages(ADMIN)[-1].text == "บอทอ่านข้อความที่แก้ไขไม่ได้ กรุณาส่งเป็นข้อความใหม่"

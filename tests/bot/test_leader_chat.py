@@ -177,7 +177,8 @@ async def test_report_album_location_depth_reaches_admin_chat(chat, now):
     assert chat.fake.message(CHAT, prompts[-1].message_id).reply_markup in (None, {})
 
     report = get_report(chat.db, 1)
-    assert (report.warning_id, report.depth, report.media_group_id, len(report.photos)) == (warning_id, "waist", "g-77", 3)
+    shown = (report.warning_id, report.depth, report.media_group_id, len(report.photos))
+    assert shown == (warning_id, "waist", "g-77", 3)
     assert report.text == "น้ำเริ่มท่วมถนนหน้าโรงเรียน\nถ่ายเมื่อ 5 นาทีที่แล้ว"
     assert (report.lat, report.lon) == (7.19812, 100.59634)
 

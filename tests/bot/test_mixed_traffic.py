@@ -34,7 +34,9 @@ ADMIN_CHAT = -100900
 
 
 def alert(chat_id, warning_id):
-    return OutboxItem(kind=Kind.ALERT, ref_id=warning_id, chat_id=chat_id, text="<b>เตือนภัย</b>", priority=Priority.SEVERE)
+    return OutboxItem(
+        kind=Kind.ALERT, ref_id=warning_id, chat_id=chat_id, text="<b>เตือนภัย</b>", priority=Priority.SEVERE
+    )
 
 
 async def wait(fake: FakeTelegram, condition, timeout: float = 30.0) -> None:
@@ -80,7 +82,9 @@ async def test_acks_reports_a_broadcast_and_strangers_during_a_fan_out(tmp_path,
                 for chat in reporters:
                     fake.push_photo(chat, caption="น้ำท่วมถนน")
                 fake.push_command(ADMIN, "broadcast")
-                await wait(fake, lambda: any(b[1] == "bc:city:phatong" for m in fake.messages(ADMIN) for b in m.buttons()))
+                await wait(
+                    fake, lambda: any(b[1] == "bc:city:phatong" for m in fake.messages(ADMIN) for b in m.buttons())
+                )
                 menu = fake.messages(ADMIN)[0]
                 fake.push_callback(ADMIN, menu.message_id, "bc:city:phatong")
                 fake.push_callback(ADMIN, menu.message_id, "bc:next")
@@ -90,7 +94,9 @@ async def test_acks_reports_a_broadcast_and_strangers_during_a_fan_out(tmp_path,
                 assert "ประชุมด่วน" in preview.text
                 fake.push_callback(ADMIN, preview.message_id, "bc:send")
                 for chat in reporters:  # the depth buttons came back: finish each report
-                    await wait(fake, lambda c=chat: any(m.buttons() for m in fake.messages(c) if m.text != "<b>เตือนภัย</b>"))
+                    await wait(
+                        fake, lambda c=chat: any(m.buttons() for m in fake.messages(c) if m.text != "<b>เตือนภัย</b>")
+                    )
                     keyboard = next(m for m in fake.messages(chat) if m.buttons() and m.text != "<b>เตือนภัย</b>")
                     fake.push_callback(chat, keyboard.message_id, "depth:knee")
 
@@ -100,12 +106,18 @@ async def test_acks_reports_a_broadcast_and_strangers_during_a_fan_out(tmp_path,
                     any(m.text == texts.REPORT_SENT.format(number=i) for c in reporters for m in fake.messages(c))
                     for i in range(1, 6)), timeout=60)
                 await wait(fake, lambda: fan_out() == 50 + 240, timeout=60)
-                await wait(fake, lambda: all(
-                    any("ประชุมด่วน" in (m.text or "") for m in fake.messages(c)) for c in range(41_001, 41_006)), timeout=60)
+                await wait(
+                    fake,
+                    lambda: all(
+                        any("ประชุมด่วน" in (m.text or "") for m in fake.messages(c)) for c in range(41_001, 41_006)
+                    ),
+                    timeout=60,
+                )
             finally:
                 await app.updater.stop()
                 await app.stop()
-        ack_calls = {c.params["callback_query_id"]: c.at for c in fake.method_calls("answerCallbackQuery") if c.status == 200}
+        answers = fake.method_calls("answerCallbackQuery")
+        ack_calls = {c.params["callback_query_id"]: c.at for c in answers if c.status == 200}
         waits = [ack_calls[q] - at for q, at in pushed.items()]
         db.close()
     # Every ack answered (within a second, median) and recorded, while the fan-out ran.

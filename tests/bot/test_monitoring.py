@@ -67,7 +67,8 @@ def test_a_due_message_waiting_too_long_is_a_stall_but_a_retry_later_is_not(db, 
                          "next_attempt_at": to_db(later)})
     clock.advance(seconds=61)
     metrics.beats.last_poll_at = metrics.beats.last_drain_at = clock()
-    assert stall_reasons(settings, db, metrics.beats, clock()) == ["delivery: a due message has waited 61 s (bound 60 s)"]
+    reasons = stall_reasons(settings, db, metrics.beats, clock())
+    assert reasons == ["delivery: a due message has waited 61 s (bound 60 s)"]
     db.execute("update outbox set status = 'sent' where chat_id = 11")
     assert stall_reasons(settings, db, metrics.beats, clock()) == []
 
@@ -130,7 +131,8 @@ def test_poll_line_names_warnings_in_force_when_feeds_say_nothing_new(db, now):
 
     line = poll_log_line(PollReport(), in_force_by_severity(db, now), 0)
     assert line == (
-        "poll: nothing new from the feeds; 2 warnings in force (1 Moderate, 1 Severe); 0 feed failures; 0 messages queued"
+        "poll: nothing new from the feeds; 2 warnings in force (1 Moderate, 1 Severe); 0 feed failures;"
+        " 0 messages queued"
     )
     assert poll_log_line(PollReport(), {}, 0).endswith("; no warnings in force; 0 feed failures; 0 messages queued")
 

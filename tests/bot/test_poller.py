@@ -81,7 +81,8 @@ async def test_index_update_chain_fetches_only_new_items(httpserver, db, session
     # A second Update joins the index: only it is fetched; the chain moves on.
     httpserver.clear()
     serve(httpserver, "/u2.xml", fixture_bytes("tmd_cap_update2_constructed.xml"))
-    serve(httpserver, "/index.rss", rss([(httpserver.url_for("/u2.xml"), "u2", "Tue, 25 Feb 2025 16:00:00 +0000"), *items]))
+    update = (httpserver.url_for("/u2.xml"), "u2", "Tue, 25 Feb 2025 16:00:00 +0000")
+    serve(httpserver, "/index.rss", rss([update, *items]))
     report = await poll_cycle(settings, db, NOW + timedelta(hours=6), session=session)
     assert statuses(report) == [("TMD25680225051318_5", PollStatus.UPDATED)]
     assert [e[0].path for e in httpserver.log] == ["/index.rss", "/u2.xml"]
@@ -192,7 +193,8 @@ async def test_thaiwater_station_rises_holds_and_falls(httpserver, db, session):
 
     async def poll(level, percent, when, minutes):
         httpserver.clear()
-        httpserver.expect_request("/wl").respond_with_data(payload(level, percent, when), content_type="application/json")
+        body = payload(level, percent, when)
+        httpserver.expect_request("/wl").respond_with_data(body, content_type="application/json")
         return await poll_cycle(settings, db, NOW + timedelta(minutes=minutes), session=session)
 
     assert (await poll(3, "60.00", "2025-02-25 18:00", 0)).items == []  # normal: nothing to say
@@ -202,7 +204,8 @@ async def test_thaiwater_station_rises_holds_and_falls(httpserver, db, session):
     assert statuses(await poll(5, "102.00", "2025-02-25 18:30", 30)) == [("station-42", PollStatus.UPDATED)]
     fell = await poll(3, "60.00", "2025-02-25 20:00", 120)
     assert statuses(fell) == [("station-42", PollStatus.UPDATED)] and fell.items[0].send
-    assert [r["status"] for r in db.query("select status from warnings order by id")] == ["superseded", "ended", "ended"]
+    stored = [r["status"] for r in db.query("select status from warnings order by id")]
+    assert stored == ["superseded", "ended", "ended"]
     assert (await poll(2, "20.00", "2025-02-25 21:00", 180)).items == []  # already ended
 
 
@@ -249,7 +252,8 @@ async def test_each_city_gets_its_info_block_and_poll_json_says_which(httpserver
     [item] = (await poll_cycle(settings_for([cap_feed(httpserver)]), db, NOW, session=session)).items
     data = item.to_json()
     assert data["info_block"] == {"bo-yang": 0, "phatong": 0, "khuan-lang": 0, "padang-besar": 0, "tanot-duan": 1}
-    assert [(b["event"], b["severity"]) for b in data["blocks"]] == [("Heavy Rain", "Moderate"), ("Flash Flood", "Severe")]
+    blocks = [(b["event"], b["severity"]) for b in data["blocks"]]
+    assert blocks == [("Heavy Rain", "Moderate"), ("Flash Flood", "Severe")]
     # The contract fields show the most severe block that reached a city, its text that block's.
     assert (data["event"], data["severity"]) == ("Flash Flood", "Severe") and "น้ำท่วมฉับพลัน" in data["text"]
     assert item.warning_for("bo-yang").event == "Heavy Rain"
@@ -259,14 +263,16 @@ async def test_each_city_gets_its_info_block_and_poll_json_says_which(httpserver
 
 async def test_embedded_cap_in_an_atom_entry_is_read_in_place(httpserver, db, session):
     body = fixture_bytes(TMD).decode().split("?>", 1)[1]  # the real TMD alert, inside <content>
-    feed = f"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>e1</id><content type="text/xml">{body}</content></entry>
+    feed = f"""<feed xmlns="http://www.w3.org/2005/Atom">
+      <entry><id>e1</id><content type="text/xml">{body}</content></entry>
       <entry><id>e2</id><title>no link</title></entry></feed>""".encode()
     serve(httpserver, "/atom", feed)
     report = await poll_cycle(settings_for([cap_feed(httpserver, path="/atom")]), db, NOW, session=session)
     assert statuses(report) == [("TMD25680225051318_2", PollStatus.NEW)]
     assert len(report.items[0].cities) == 5
     # The broken entry is skipped with its reason in the feed's health; the feed is not lost.
-    assert [f.error for f in report.failures] == ["Atom entry 2 (no link) skipped: no <link href> and no CAP alert inside"]
+    errors = [f.error for f in report.failures]
+    assert errors == ["Atom entry 2 (no link) skipped: no <link href> and no CAP alert inside"]
     assert "Atom entry 2" in get_health(db, "tmd-cap").last_error
 
 

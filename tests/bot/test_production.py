@@ -72,7 +72,9 @@ class Site:
         # What a test must change: Telegram and the feed are local fakes, DEBUG proves the token stays out.
         text = text.replace('log_level = "INFO"', 'log_level = "DEBUG"')
         text = text.replace('base_url = "https://api.telegram.org/bot"', f'base_url = "{fake.base_url}"')
-        text = text.replace('base_file_url = "https://api.telegram.org/file/bot"', f'base_file_url = "{fake.base_file_url}"')
+        text = text.replace(
+            'base_file_url = "https://api.telegram.org/file/bot"', f'base_file_url = "{fake.base_file_url}"'
+        )
         text = text.replace("# admin_chat_id = -1001234567890", "admin_chat_id = -100900")
         text = text.replace('url = "https://www.tmd.go.th/api/xml/CAP"', f'url = "{feed_url}"')
         return text

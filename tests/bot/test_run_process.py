@@ -26,7 +26,11 @@ def current_alert(identifier: str) -> bytes:
     """The fixed-form TMD alert moved to now: the process runs on the real clock."""
     now = datetime.now(BANGKOK).replace(microsecond=0)
     text = (FIXTURES / "tmd_cap_fixed_form_constructed.xml").read_text(encoding="utf-8")
-    for tag, moment in (("sent", now - timedelta(minutes=10)), ("effective", now), ("expires", now + timedelta(hours=6))):
+    for tag, moment in (
+        ("sent", now - timedelta(minutes=10)),
+        ("effective", now),
+        ("expires", now + timedelta(hours=6)),
+    ):
         start = text.index(f"<{tag}>") + len(tag) + 2
         end = text.index(f"</{tag}>")
         text = text[:start] + moment.isoformat() + text[end:]
@@ -110,7 +114,8 @@ def test_run_signup_restart_alert_ack(tmp_path, fake, httpserver):
         fake.push_message(LEADER, "ประมง")
         fake.wait_until(lambda: any("ลงทะเบียนเรียบร้อย" in t for t in texts(fake, LEADER)), timeout=10)
         # Every command is in the bot's menu: the leaders' in private chats, the admins' in the admin chat.
-        assert {c["command"] for c in fake.menus[("all_private_chats",)]} >= {"status", "report", "settings", "stop", "help"}
+        menu = {c["command"] for c in fake.menus[("all_private_chats",)]}
+        assert menu >= {"status", "report", "settings", "stop", "help"}
         assert {c["command"] for c in fake.menus[("chat", -100900)]} >= {"checkin", "survey", "drill"}
         assert bot.stop() == 0  # SIGTERM: a clean exit
     finally:
@@ -127,7 +132,9 @@ def test_run_signup_restart_alert_ack(tmp_path, fake, httpserver):
         assert alert.buttons()[0][0] == "รับทราบ"
         assert "เรือเล็ก" in alert.text  # the fishing advice: the livelihood survived the restart
         fake.push_callback(LEADER, alert.message_id, alert.buttons()[0][1])
-        fake.wait_until(lambda: fake.message(LEADER, alert.message_id).buttons()[0][0].startswith("✅ รับทราบแล้ว"), timeout=10)
+        fake.wait_until(
+            lambda: fake.message(LEADER, alert.message_id).buttons()[0][0].startswith("✅ รับทราบแล้ว"), timeout=10
+        )
         before = len(texts(fake, LEADER))
         fake.push_command(LEADER, "status")
         fake.wait_until(lambda: len(texts(fake, LEADER)) > before, timeout=10)

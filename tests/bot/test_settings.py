@@ -64,11 +64,14 @@ BAD_KEYS = [
     ("feed kinds come from the known set", 'kind = "cap"', 'kind = "rss"', "feeds[0].kind"),
     ("feed URLs parse", 'url = "https://www.tmd.go.th/api/xml/CAP"', 'url = "tmd.go.th/CAP"', "feeds[0].url"),
     ("polling is not abusive", "interval_seconds = 300", "interval_seconds = 10", "polling.interval_seconds"),
-    ("a typo is not silently ignored", "interval_seconds = 300", "intervall_seconds = 300", "polling.intervall_seconds"),
+    ("a typo is not silently ignored",
+     "interval_seconds = 300", "intervall_seconds = 300", "polling.intervall_seconds"),
     ("the timezone exists", 'timezone = "Asia/Bangkok"', 'timezone = "Asia/Bangkokk"', "timezone"),
-    ("the base URL is a URL", 'base_url = "https://api.telegram.org/bot"', 'base_url = "localhost"', "telegram.base_url"),
+    ("the base URL is a URL",
+     'base_url = "https://api.telegram.org/bot"', 'base_url = "localhost"', "telegram.base_url"),
     ("admin ids are numbers", "admin_ids = []", 'admin_ids = ["boss"]', "telegram.admin_ids[0]"),
-    ("severity floors are CAP severities", 'lon = 100.596\n', 'lon = 100.596\nmin_severity = "Big"\n', "cities[0].min_severity"),
+    ("severity floors are CAP severities",
+     'lon = 100.596\n', 'lon = 100.596\nmin_severity = "Big"\n', "cities[0].min_severity"),
 ]
 
 

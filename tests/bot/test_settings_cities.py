@@ -1,4 +1,5 @@
-"""The example config's cities reach `alerts` with their district names; every city is cross-checked with its province."""
+"""The example config's cities reach `alerts` with their district names; every city is cross-checked with its
+province."""
 
 from __future__ import annotations
 

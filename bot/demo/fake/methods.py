@@ -99,7 +99,9 @@ class BotApiMethods:
         out = self._message_dict(message)
         if reply_to is not None:
             replied = self._messages.get((chat_id, reply_to))
-            out["reply_to_message"] = self._message_dict(replied) if replied else self._user_messages[(chat_id, reply_to)]
+            out["reply_to_message"] = (
+                self._message_dict(replied) if replied else self._user_messages[(chat_id, reply_to)]
+            )
         return _ok(out)
 
     def _m_sendMessage(self, params: dict) -> tuple[int, dict]:

@@ -56,6 +56,8 @@ class VirtualTime:
     def limiter(self, settings: Settings) -> RateLimiter:
         """The limiter `settings` ask for (as `bot.delivery.worker.make_limiter`), on this clock."""
         delivery = settings.delivery
-        limiter = RateLimiter(delivery.rate_per_second, delivery.per_chat_interval_seconds, clock=self, sleep=self.sleep)
+        limiter = RateLimiter(
+            delivery.rate_per_second, delivery.per_chat_interval_seconds, clock=self, sleep=self.sleep
+        )
         self._limiters.append(limiter)
         return limiter
