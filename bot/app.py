@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
+from typing import cast
+
+import requests
 
 from sqlite_utils import Database
 from telegram.ext import Application, ContextTypes
 
 from bot.admin.handlers import register_admin_handlers
 from bot.aftercare.handlers import register_aftercare
-from bot.context import BotData, utc_now
+from bot.context import BotData, Context, utc_now
 from bot.delivery.worker import CONCURRENCY, make_limiter
 from bot.delivery.state import DeliveryState
 from bot.delivery.jobs import register_delivery
@@ -19,8 +24,14 @@ from bot.leaders.handlers import register_leader_handlers
 from bot.leaders.guards import unknown_button_handler
 from bot.delivery.ptb_limiter import SharedRateLimiter
 from bot.delivery.ratelimit import RateLimiter
+from bot.ops.metrics import count_poll
+from bot.pipeline.cycle import poll_cycle
+from bot.pipeline.report import PollReport
 from bot.settings import Settings
 from bot.delivery.update_order import MAX_CONCURRENT_UPDATES, ChatOrderedProcessor
+from subscribers.monitoring import in_force_by_severity
+
+log = logging.getLogger(__name__)
 
 # Connections beyond the worker's concurrent sends: handler replies and admin tools share the pool.
 POOL_HEADROOM = 16
@@ -31,6 +42,7 @@ POOL_TIMEOUT_SECONDS = 10.0
 STOP_MARGIN_SECONDS = 2.0
 
 CONTEXT_TYPES = ContextTypes(bot_data=BotData)
+POLL_JOB = "poll"
 
 
 class FloodbotApplication(Application):
@@ -53,10 +65,12 @@ def build_application(
     clock: Callable[[], datetime] = utc_now,
     *,
     limiter: RateLimiter | None = None,
+    poll_session: requests.Session | None = None,
 ) -> Application:
     """Build the Application: token, base URL, typed context, handlers, error handler and jobs.
 
-    `limiter` replaces the one the settings ask for (tests give one on a virtual clock).
+    `limiter` replaces the one the settings ask for (tests give one on a virtual clock). With a
+    `poll_session` (as `floodbot run` gives), the poll job runs the feeds' cycle every interval.
     """
     if settings.telegram.token is None:
         raise ValueError("telegram.token is not set")
@@ -96,4 +110,46 @@ def build_application(
     app.add_handler(unknown_button_handler())
     # The leaders' bot in private chat (issue 6), in its own handler group.
     register_leader_handlers(app)
+    # The poll cycle (bot.pipeline.cycle) as a named job.
+    if poll_session is not None:
+        register_polling(app, poll_session)
     return app
+
+
+async def poll_job(context: Context) -> None:
+    """The JobQueue callback: one poll cycle (`bot.pipeline.cycle`), one log line."""
+    data = context.bot_data
+    now = data.now()
+    assert context.job is not None  # PTB sets it for a job's callback
+    session = cast(requests.Session, context.job.data)  # register_polling's
+    report = await poll_cycle(data.settings, data.db, now, session=session)
+    log.info("%s", poll_log_line(report, in_force_by_severity(data.db, now), report.queued))
+    for failure in report.failures:
+        log.warning("poll: feed %s: %s", failure.feed, failure.error)
+    count_poll(data.metrics, [failure.feed for failure in report.failures])
+
+
+def poll_log_line(report: PollReport, in_force: dict[str, int], queued: int) -> str:
+    """One line per poll: what the feeds said, what is in force now (even when no feed changed), what was queued."""
+    statuses = Counter(str(item.status) for item in report.items)
+    seen = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())) or "nothing new from the feeds"
+    total = sum(in_force.values())
+    severities = ", ".join(f"{n} {severity}" for severity, n in sorted(in_force.items()))
+    force = f"{total} warnings in force ({severities})" if total else "no warnings in force"
+    return f"poll: {seen}; {force}; {len(report.failures)} feed failures; {queued} messages queued"
+
+
+def register_polling(app: Application, session: requests.Session) -> None:
+    """Poll at start, then every interval; a slow poll is never overlapped by the next (max_instances=1)."""
+    assert app.job_queue is not None  # the job-queue extra is a dependency
+    app.job_queue.run_repeating(
+        poll_job,
+        interval=app.bot_data.settings.polling.interval_seconds,
+        # PTB: first=0 never fires (APScheduler); 1 s after registration, and a late start still runs it.
+        first=1,
+        name=POLL_JOB,
+        data=session,
+        # The first run time is fixed now but the scheduler starts later (getMe may be retried): without
+        # misfire_grace_time=None APScheduler would skip that first poll as missed, a whole interval lost.
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )

@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from datetime import UTC, datetime
-from typing import cast
 
-import requests
 from telegram import Update
-from telegram.ext import Application
 
 from alerts.fetch import make_session
 from bot.app import build_application
-from bot.context import Context
-from bot.pipeline.cycle import poll_cycle
-from bot.pipeline.report import PollReport
 from bot.settings import Settings
 from subscribers.cities import sync_cities
-from bot.ops.metrics import count_poll
 from bot.ops.monitor import attach_monitoring, bind_listener
 from subscribers.db import open_db
-from subscribers.monitoring import in_force_by_severity
 
 log = logging.getLogger(__name__)
 
-POLL_JOB = "poll"
 
 HOW_TO_GET_A_TOKEN = (
     "telegram.token is not set. Create a bot: open Telegram, talk to @BotFather, send /newbot,"
@@ -35,45 +25,6 @@ HOW_TO_GET_A_TOKEN = (
 
 class MissingTokenError(Exception):
     """`floodbot run` needs a bot token."""
-
-
-async def poll_job(context: Context) -> None:
-    """The JobQueue callback: one poll cycle (`bot.pipeline.cycle`), one log line."""
-    data = context.bot_data
-    now = data.now()
-    assert context.job is not None  # PTB sets it for a job's callback
-    session = cast(requests.Session, context.job.data)  # register_polling's
-    report = await poll_cycle(data.settings, data.db, now, session=session)
-    log.info("%s", poll_log_line(report, in_force_by_severity(data.db, now), report.queued))
-    for failure in report.failures:
-        log.warning("poll: feed %s: %s", failure.feed, failure.error)
-    count_poll(data.metrics, [failure.feed for failure in report.failures])
-
-
-def poll_log_line(report: PollReport, in_force: dict[str, int], queued: int) -> str:
-    """One line per poll: what the feeds said, what is in force now (even when no feed changed), what was queued."""
-    statuses = Counter(str(item.status) for item in report.items)
-    seen = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())) or "nothing new from the feeds"
-    total = sum(in_force.values())
-    severities = ", ".join(f"{n} {severity}" for severity, n in sorted(in_force.items()))
-    force = f"{total} warnings in force ({severities})" if total else "no warnings in force"
-    return f"poll: {seen}; {force}; {len(report.failures)} feed failures; {queued} messages queued"
-
-
-def register_polling(app: Application, session: requests.Session) -> None:
-    """Poll at start, then every interval; a slow poll is never overlapped by the next (max_instances=1)."""
-    assert app.job_queue is not None  # the job-queue extra is a dependency
-    app.job_queue.run_repeating(
-        poll_job,
-        interval=app.bot_data.settings.polling.interval_seconds,
-        # PTB: first=0 never fires (APScheduler); 1 s after registration, and a late start still runs it.
-        first=1,
-        name=POLL_JOB,
-        data=session,
-        # The first run time is fixed now but the scheduler starts later (getMe may be retried): without
-        # misfire_grace_time=None APScheduler would skip that first poll as missed, a whole interval lost.
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
-    )
 
 
 def run(settings: Settings) -> None:
@@ -86,8 +37,7 @@ def run(settings: Settings) -> None:
     listener = bind_listener(settings)
     sync_cities(db, settings.cities, datetime.now(UTC))
     session = make_session()
-    app = build_application(settings, db)
-    register_polling(app, session)
+    app = build_application(settings, db, poll_session=session)
     attach_monitoring(app, listener)
     log.info(
         "floodbot: %d cities, %d feeds enabled, polling every %d s",

@@ -15,6 +15,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot.app import POLL_JOB
 from bot.context import Context
 from bot.delivery.jobs import DELIVERY_JOB
 from bot.ops.metrics import Metrics, stall_reasons
@@ -86,8 +87,6 @@ def attach_monitoring(app: Application, listener: socket.socket | None) -> None:
 
 def _heartbeat_listener(app: Application):
     """An APScheduler listener: note when the poll and delivery jobs finish a run (PTB reports their errors)."""
-    from bot.cli.run import POLL_JOB  # runner imports this module
-
     assert app.job_queue is not None  # PTB's job-queue extra is a dependency
     scheduler = app.job_queue.scheduler
 

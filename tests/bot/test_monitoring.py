@@ -14,7 +14,7 @@ from bot.ops import redact
 from bot.delivery.worker import DeliveryStats
 from bot.ops.metrics import Metrics, count_delivery, count_poll, stall_reasons
 from bot.ops.monitor import RECOVERED_TEXT, watchdog_job
-from bot.cli.run import poll_log_line
+from bot.app import poll_log_line
 from bot.pipeline.report import PollReport
 from bot.settings import MonitoringSettings, PollingSettings
 from bot.demo.fake.telegram import fake_settings
