@@ -17,10 +17,8 @@ import argparse
 import asyncio
 import statistics
 import sys
-import threading
 import time
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from alerts import thaitext  # noqa: E402
 from alerts.fetch import make_session  # noqa: E402
+from bot.demo.run import FeedServer  # noqa: E402
 from bot.pipeline.cycle import poll_cycle  # noqa: E402
 from bot.settings import FeedSettings, Settings  # noqa: E402
 from subscribers.cities import sync_cities  # noqa: E402
@@ -58,31 +57,6 @@ def oversized(sample: bytes, megabytes: float) -> bytes:
     for tag in ("description", "instruction"):
         text = text.replace(f"<{tag}>", f"<{tag}>" + paragraph * repeat, 1)
     return text.encode()
-
-
-class FeedServer:
-    """Serves one body at /cap on 127.0.0.1 from a daemon thread."""
-
-    def __init__(self, body: bytes):
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # http.server's name
-                self.send_response(200)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/cap"
-
-    def close(self) -> None:
-        """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def settings_for(url: str) -> Settings:
@@ -139,13 +113,10 @@ async def one_poll(settings: Settings) -> tuple[float, float, int]:
 
 def measure(name: str, body: bytes, repeat: int) -> None:
     """Print the stall figures of `repeat` polls of `body`."""
-    server = FeedServer(body)
-    try:
+    with FeedServer(body) as server:
         settings = settings_for(server.url)
         first = asyncio.run(one_poll(settings))  # the first of the process: imports, newmm's dictionary
         runs = [asyncio.run(one_poll(settings)) for _ in range(repeat)]
-    finally:
-        server.close()
     stalls = [s * 1000 for s, _, _ in runs]
     walls = [w * 1000 for _, w, _ in runs]
     print(

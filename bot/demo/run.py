@@ -51,8 +51,8 @@ class _Clock:
         return self.now
 
 
-class _FeedServer:
-    """Serves the bundled sample at /cap on 127.0.0.1 (the demo's only feed)."""
+class FeedServer:
+    """Serves one body at /cap on 127.0.0.1 from a daemon thread (the demo's only feed; the poll bench's too)."""
 
     def __init__(self, body: bytes):
         class Handler(BaseHTTPRequestHandler):
@@ -73,7 +73,7 @@ class _FeedServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/cap"
 
-    def __enter__(self) -> _FeedServer:
+    def __enter__(self) -> FeedServer:
         self.thread.start()
         return self
 
@@ -104,7 +104,7 @@ def demo_settings(base: Settings, fake: FakeTelegram, feed_url: str, database: P
 async def _run(base: Settings, out: Callable[[str], None]) -> int:
     started = time.monotonic()
     sample = resources.files("bot").joinpath("data", SAMPLE).read_bytes()
-    with tempfile.TemporaryDirectory(prefix="floodbot-demo-") as tmp, _FeedServer(sample) as feeds:
+    with tempfile.TemporaryDirectory(prefix="floodbot-demo-") as tmp, FeedServer(sample) as feeds:
         fake = FakeTelegram(limits=False).start()
         try:
             settings = demo_settings(base, fake, feeds.url, Path(tmp) / "demo.db")
