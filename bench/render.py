@@ -1,7 +1,7 @@
 """Benchmark: rendering TMD's real heavy-rain warning for one city's five livelihoods.
 
 Run from the repository root: `python bench/render.py [--repeat R]`. Prints milliseconds per city:
-cold (word segmentation cache emptied first, as for a new warning) and warm (the same lines again).
+cold (word segmentation and line measuring caches emptied first, as for a new warning) and warm (the same lines again).
 A render measures its lines at up to 12 agency-line lengths, so segmentation dominates when cold.
 """
 
@@ -45,6 +45,7 @@ def main() -> None:
     cold, warm = [], []
     for _ in range(args.repeat):
         thaitext._segment.cache_clear()
+        thaitext._line_count.cache_clear()
         cold.append(one_city(warning, tz, places))
         warm.append(one_city(warning, tz, places))
     print(f"render, 5 livelihoods of one city: cold {statistics.median(cold):.1f} ms, "
