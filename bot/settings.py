@@ -117,8 +117,9 @@ def url_credentials(url: str) -> list[str]:
     parts = urlsplit(url)
     found = [parts.password] if parts.password else []
     found += [value for name, value in parse_qsl(parts.query) if _CREDENTIAL_PARAM.search(name) and len(value) >= 4]
-    # Also as they appear percent-encoded in the URL itself (a log line quotes the URL as written).
-    return sorted({v for s in found for v in (s, quote(s, safe=""))}, key=len, reverse=True)
+    # Also as they appear percent-encoded in the URL itself (a log line quotes the URL as written); the
+    # redaction filter orders every secret longest first.
+    return list(dict.fromkeys(v for s in found for v in (s, quote(s, safe=""))))
 
 
 class FeedSettings(_Section):
